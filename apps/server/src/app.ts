@@ -1,0 +1,98 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import cookie from '@fastify/cookie';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyServerOptions } from 'fastify';
+import { createAuthHooks } from './auth/authenticate.js';
+import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE } from './auth/login-throttle.js';
+import { createPasswordHasher } from './auth/passwords.js';
+import { createSessionService } from './auth/session-service.js';
+import type { Config } from './config/config.js';
+import errorHandler from './plugins/error-handler.js';
+import securityHeaders from './plugins/security-headers.js';
+import webApp from './plugins/web-app.js';
+import { authRoutes } from './routes/auth-routes.js';
+import { privateRoutes } from './routes/private-routes.js';
+import { publicRoutes } from './routes/public-routes.js';
+import type { RouteContext } from './routes/route-context.js';
+import { createSqliteStores } from './stores/sqlite/sqlite-stores.js';
+import type { Stores } from './stores/types.js';
+import { loadKeyRing } from './tokens/key-ring.js';
+import { createTokenService } from './tokens/token-service.js';
+import { createTransports } from './transports/transports.js';
+
+export interface AppOptions {
+  config: Config;
+  /** Milliseconds since the epoch; tests inject a clock they can move. */
+  now?: () => number;
+  /** Where log lines go (tests capture them to prove no secret is logged). */
+  logStream?: NodeJS.WritableStream;
+  /** Built SPA to serve at `/`; null serves the API only. */
+  webRoot?: string | null;
+  loginThrottle?: Partial<typeof DEFAULT_LOGIN_THROTTLE>;
+}
+
+export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
+const BODY_LIMIT_BYTES = 16 * 1024;
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+/** Request logs name the method and path only: no query string, headers or body, so no token or password. */
+const logSerializers = {
+  req: (request: { method: string; url: string }) => ({ method: request.method, path: request.url.split('?')[0] }),
+};
+
+export async function buildApp(options: AppOptions) {
+  const { config } = options;
+  const now = options.now ?? Date.now;
+  const logger: FastifyServerOptions['logger'] = {
+    level: config.logLevel,
+    serializers: logSerializers,
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    ...(options.logStream ? { stream: options.logStream } : {}),
+  };
+
+  const app = Fastify({
+    logger,
+    bodyLimit: BODY_LIMIT_BYTES,
+    return503OnClosing: true,
+    // Strict JSON: no type coercion ("12345678" stays a string, 12345678 is refused), no silent stripping.
+    ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const stores: Stores = createSqliteStores({ dataDir: config.dataDir });
+  app.addHook('onClose', () => stores.close());
+
+  const keys = await loadKeyRing({ alg: config.jwtAlg, dataDir: config.dataDir, secret: config.jwtSecret });
+  const tokens = createTokenService({
+    keys,
+    issuer: config.issuer,
+    audience: config.audience,
+    accessTokenTtl: config.accessTokenTtl,
+    refreshTokenTtl: config.refreshTokenTtl,
+    now,
+  });
+  const throttle = createLoginThrottle({ attempts: stores.attempts, ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle, now });
+  const sessions = createSessionService({ stores, tokens, passwords: createPasswordHasher({ cost: config.passwordHashCost }), throttle, now });
+  const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now });
+  const context: RouteContext = { sessions, transports, hooks: createAuthHooks({ sessions, transports }), stores, keys };
+
+  // JSON only: Fastify would otherwise parse text/plain too, which HTML forms can send cross-site.
+  app.removeContentTypeParser('text/plain');
+  app.decorateRequest('auth', null);
+  await app.register(errorHandler);
+  await app.register(securityHeaders);
+  await app.register(cookie);
+  await app.register(publicRoutes, context);
+  await app.register(authRoutes, context);
+  await app.register(privateRoutes, context);
+  const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;
+  if (webRoot) await app.register(webApp, { root: webRoot });
+
+  const purge = setInterval(() => {
+    stores.sessions.purgeExpired(now()).catch((error: unknown) => app.log.warn({ err: error }, 'could not purge expired sessions'));
+  }, PURGE_INTERVAL_MS);
+  purge.unref();
+  app.addHook('onClose', async () => clearInterval(purge));
+
+  return app;
+}

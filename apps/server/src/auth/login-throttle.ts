@@ -1,0 +1,59 @@
+import { ApiError } from '../errors/api-error.js';
+import type { AttemptStore } from '../stores/types.js';
+
+export interface LoginThrottleOptions {
+  attempts: AttemptStore;
+  /** Failed logins allowed per username in one window. */
+  maxFailuresPerUsername: number;
+  /** Failed logins allowed per client address in one window. */
+  maxFailuresPerClient: number;
+  windowMs: number;
+  now: () => number;
+}
+
+export const DEFAULT_LOGIN_THROTTLE = {
+  maxFailuresPerUsername: 10,
+  maxFailuresPerClient: 100,
+  windowMs: 15 * 60 * 1000,
+};
+
+/**
+ * Limits password guessing: failures are counted per username (slows a targeted guess from many
+ * addresses) and per client (slows one address spraying many usernames). Successful logins never
+ * count, so a busy office behind one address is not locked out by its own users.
+ */
+export function createLoginThrottle(options: LoginThrottleOptions) {
+  const { attempts, windowMs, now } = options;
+  const keysFor = (client: string, username: string) => [
+    { key: `login:user:${username.toLowerCase()}`, limit: options.maxFailuresPerUsername },
+    { key: `login:client:${client}`, limit: options.maxFailuresPerClient },
+  ];
+
+  return {
+    /** Throws 429 rate_limited, with Retry-After, while either counter is at its limit. */
+    async assertAllowed(client: string, username: string): Promise<void> {
+      const at = now();
+      for (const { key, limit } of keysFor(client, username)) {
+        const window = await attempts.peek(key, at);
+        if (window && window.count >= limit) {
+          const retryAfter = Math.max(1, Math.ceil((window.resetAt - at) / 1000));
+          throw new ApiError('rate_limited', `Too many failed logins. Try again in ${retryAfter} seconds.`, {
+            'retry-after': String(retryAfter),
+          });
+        }
+      }
+    },
+
+    async recordFailure(client: string, username: string): Promise<void> {
+      const at = now();
+      for (const { key } of keysFor(client, username)) await attempts.increment(key, windowMs, at);
+    },
+
+    /** A correct password clears the username's counter (not the client's). */
+    async recordSuccess(username: string): Promise<void> {
+      await attempts.reset(`login:user:${username.toLowerCase()}`);
+    },
+  };
+}
+
+export type LoginThrottle = ReturnType<typeof createLoginThrottle>;

@@ -1,0 +1,136 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import type { AccessTokenClaims, CredentialMode, PublicUser } from '@jwt-lab/shared';
+import { ApiError } from '../errors/api-error.js';
+import type { SessionRecord, Stores } from '../stores/types.js';
+import { TokenError, type TokenService } from '../tokens/token-service.js';
+import type { LoginThrottle } from './login-throttle.js';
+import type { PasswordHasher } from './passwords.js';
+
+/** What a login or a refresh hands to a transport to deliver. */
+export interface IssuedSession {
+  user: PublicUser;
+  session: SessionRecord;
+  accessToken: string;
+  accessClaims: AccessTokenClaims;
+  refreshToken: string;
+  refreshExpiresAt: number;
+}
+
+/** Who a verified access token speaks for. */
+export interface Authenticated {
+  user: PublicUser;
+  session: SessionRecord;
+  claims: AccessTokenClaims;
+}
+
+export interface SessionServiceOptions {
+  stores: Stores;
+  tokens: TokenService;
+  passwords: PasswordHasher;
+  throttle: LoginThrottle;
+  now: () => number;
+}
+
+const publicUser = (user: { id: string; username: string }): PublicUser => ({ id: user.id, username: user.username });
+
+/** Turns a token failure into the API's answer: only a genuine, expired token is "expired". */
+function refuseToken(error: unknown): never {
+  if (error instanceof TokenError) throw new ApiError(error.reason === 'expired' ? 'token_expired' : 'invalid_token');
+  throw error;
+}
+
+/** Accounts and login sessions: every rule of who may hold which token, independent of HTTP. */
+export function createSessionService({ stores, tokens, passwords, throttle, now }: SessionServiceOptions) {
+  async function issue(user: PublicUser, session: SessionRecord, refreshJti: string): Promise<IssuedSession> {
+    const [access, refresh] = await Promise.all([
+      tokens.issueAccessToken({ sub: user.id, sid: session.id }),
+      tokens.issueRefreshToken({ sub: user.id, sid: session.id, jti: refreshJti }),
+    ]);
+    return {
+      user,
+      session,
+      accessToken: access.token,
+      accessClaims: access.claims,
+      refreshToken: refresh.token,
+      refreshExpiresAt: refresh.exp * 1000,
+    };
+  }
+
+  return {
+    async register(username: string, password: string): Promise<PublicUser> {
+      const user = { id: randomUUID(), username, passwordHash: await passwords.hash(password), createdAt: now() };
+      if (!(await stores.users.create(user))) throw new ApiError('username_taken');
+      return publicUser(user);
+    },
+
+    /** Unknown user and wrong password take the same path, time and answer. */
+    async login(username: string, password: string, mode: CredentialMode, client: string): Promise<IssuedSession> {
+      await throttle.assertAllowed(client, username);
+      const user = await stores.users.findByUsername(username);
+      const valid = user ? await passwords.verify(user.passwordHash, password) : await passwords.verifyDecoy(password);
+      if (!user || !valid) {
+        await throttle.recordFailure(client, username);
+        throw new ApiError('invalid_credentials');
+      }
+      await throttle.recordSuccess(username);
+      const refreshJti = randomUUID();
+      const session: SessionRecord = {
+        id: randomBytes(16).toString('base64url'),
+        userId: user.id,
+        mode,
+        csrfToken: randomBytes(32).toString('base64url'),
+        refreshJti,
+        createdAt: now(),
+        expiresAt: now() + tokens.refreshTokenTtl * 1000,
+        revokedAt: null,
+      };
+      await stores.sessions.create(session);
+      return issue(publicUser(user), session, refreshJti);
+    },
+
+    /** Signature and claims first, then the session: revocation is checked on every request. */
+    async authenticate(accessToken: string): Promise<Authenticated> {
+      const claims = await tokens.verifyAccessToken(accessToken).catch(refuseToken);
+      const session = await stores.sessions.find(claims.sid);
+      // A well-signed token for a session we never had is as suspicious as a forged one.
+      if (!session || session.userId !== claims.sub) throw new ApiError('invalid_token');
+      if (session.revokedAt !== null) throw new ApiError('token_revoked');
+      const user = await stores.users.findById(claims.sub);
+      if (!user) throw new ApiError('invalid_token');
+      return { user: publicUser(user), session, claims };
+    },
+
+    /**
+     * Rotates: the presented refresh token is spent and a new pair issued. A refresh token used a
+     * second time means it was copied, so the whole session is revoked. `checkRequest` runs before
+     * anything is spent (the CSRF check of cookie mode), so a refused request costs the user nothing.
+     */
+    async refresh(refreshToken: string, checkRequest: (session: SessionRecord) => void = () => {}): Promise<IssuedSession> {
+      const claims = await tokens.verifyRefreshToken(refreshToken).catch((error: unknown) => {
+        if (error instanceof TokenError) throw new ApiError('invalid_token', error.reason === 'expired' ? 'The refresh token has expired; log in again.' : undefined);
+        throw error;
+      });
+      const session = await stores.sessions.find(claims.sid);
+      if (!session || session.userId !== claims.sub) throw new ApiError('invalid_token');
+      checkRequest(session);
+      const nextJti = randomUUID();
+      const nextExpiresAt = now() + tokens.refreshTokenTtl * 1000;
+      const result = await stores.sessions.rotateRefreshToken(session.id, claims.jti, { jti: nextJti, expiresAt: nextExpiresAt }, now());
+      if (result === 'reused') throw new ApiError('refresh_token_reused');
+      if (result === 'ended') throw new ApiError('invalid_token', 'This session has ended; log in again.');
+      const user = await stores.users.findById(session.userId);
+      if (!user) throw new ApiError('invalid_token');
+      return issue(publicUser(user), { ...session, refreshJti: nextJti, expiresAt: nextExpiresAt }, nextJti);
+    },
+
+    async logout(sessionId: string): Promise<void> {
+      await stores.sessions.revoke(sessionId, now());
+    },
+
+    async logoutEverywhere(userId: string): Promise<void> {
+      await stores.sessions.revokeAllForUser(userId, now());
+    },
+  };
+}
+
+export type SessionService = ReturnType<typeof createSessionService>;

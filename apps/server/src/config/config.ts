@@ -1,0 +1,131 @@
+import path from 'node:path';
+import { JWT_ALGORITHMS, type JwtAlgorithm } from '@jwt-lab/shared';
+
+/** Everything the app reads from its environment, validated once at start. */
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  /** HS256 key given by the operator; when absent one is generated into dataDir. */
+  jwtSecret: Buffer | undefined;
+  jwtAlg: JwtAlgorithm;
+  issuer: string;
+  audience: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  cookieSecure: boolean;
+  redisUrl: string | undefined;
+  logLevel: LogLevel;
+  /** log2 of scrypt's N; 17 is OWASP's minimum for scrypt. */
+  passwordHashCost: number;
+}
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** A bad configuration value: the message names the variable and is shown as the one line at start. */
+export class ConfigError extends Error {
+  constructor(
+    readonly variable: string,
+    detail: string,
+  ) {
+    super(`${variable} ${detail}`);
+    this.name = 'ConfigError';
+  }
+}
+
+export const MIN_SECRET_BYTES = 32;
+
+type Env = Record<string, string | undefined>;
+
+/** Reads and checks every variable of the contract; the rest of the code receives values, not env. */
+export function parseConfig(env: Env, cwd = process.cwd()): Config {
+  const jwtAlg = oneOf(env, 'JWT_ALG', JWT_ALGORITHMS, 'HS256');
+  const accessTokenTtl = integer(env, 'ACCESS_TOKEN_TTL', 900, 1, 86_400);
+  const refreshTokenTtl = integer(env, 'REFRESH_TOKEN_TTL', 604_800, 1, 31_536_000);
+  if (refreshTokenTtl < accessTokenTtl) {
+    throw new ConfigError('REFRESH_TOKEN_TTL', `must be at least ACCESS_TOKEN_TTL (${accessTokenTtl} s)`);
+  }
+  return {
+    port: integer(env, 'PORT', 3000, 0, 65_535),
+    host: text(env, 'HOST', '127.0.0.1'),
+    dataDir: path.resolve(cwd, text(env, 'DATA_DIR', './data')),
+    jwtSecret: secret(env, jwtAlg),
+    jwtAlg,
+    issuer: text(env, 'JWT_ISSUER', 'jwt-lab'),
+    audience: text(env, 'JWT_AUDIENCE', 'jwt-lab-api'),
+    accessTokenTtl,
+    refreshTokenTtl,
+    cookieSecure: boolean(env, 'COOKIE_SECURE', true),
+    redisUrl: redisUrl(env),
+    logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
+    passwordHashCost: integer(env, 'PASSWORD_HASH_COST', 17, 12, 20),
+  };
+}
+
+function raw(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+function text(env: Env, name: string, fallback: string): string {
+  return raw(env, name) ?? fallback;
+}
+
+function integer(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value) || Number(value) < min || Number(value) > max) {
+    throw new ConfigError(name, `must be a whole number from ${min} to ${max}, got "${value}"`);
+  }
+  return Number(value);
+}
+
+function boolean(env: Env, name: string, fallback: boolean): boolean {
+  const value = raw(env, name)?.toLowerCase();
+  if (value === undefined) return fallback;
+  if (value === 'true' || value === '1') return true;
+  if (value === 'false' || value === '0') return false;
+  throw new ConfigError(name, `must be true or false, got "${value}"`);
+}
+
+function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = raw(env, name);
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got "${value}"`);
+  }
+  return value as T;
+}
+
+function secret(env: Env, alg: JwtAlgorithm): Buffer | undefined {
+  const value = env.JWT_SECRET;
+  if (value === undefined || value === '') return undefined;
+  if (alg !== 'HS256') {
+    throw new ConfigError('JWT_SECRET', `is only used with JWT_ALG=HS256; unset it to sign with ${alg}`);
+  }
+  const bytes = Buffer.from(value, 'utf8');
+  if (bytes.length < MIN_SECRET_BYTES) {
+    // Never echo the secret itself.
+    throw new ConfigError(
+      'JWT_SECRET',
+      `is ${bytes.length} bytes; HS256 needs at least ${MIN_SECRET_BYTES} random bytes (try: openssl rand -base64 48)`,
+    );
+  }
+  return bytes;
+}
+
+function redisUrl(env: Env): string | undefined {
+  const value = raw(env, 'REDIS_URL');
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('REDIS_URL', 'is not a URL (expected redis://host:port)');
+  }
+  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
+    throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${url.protocol}//"`);
+  }
+  return value;
+}

@@ -1,0 +1,86 @@
+import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterResponse, SessionResponse } from '@jwt-lab/shared';
+import { Type } from 'typebox';
+import { requireAuth } from '../auth/authenticate.js';
+import { ApiError } from '../errors/api-error.js';
+import { assertCsrfToken, assertSameOrigin } from '../transports/csrf.js';
+import { errorResponses, type App, type RouteContext } from './route-context.js';
+
+const NoContent = Type.Null();
+
+export async function authRoutes(app: App, { sessions, transports, hooks }: RouteContext) {
+  app.post(
+    '/api/auth/register',
+    { schema: { body: RegisterRequest, response: { 201: RegisterResponse, ...errorResponses(400, 403, 409, 413, 415) } } },
+    async (request, reply) => {
+      assertSameOrigin(request);
+      const user = await sessions.register(request.body.username, request.body.password);
+      return reply.status(201).send({ user });
+    },
+  );
+
+  app.post(
+    '/api/auth/login',
+    { schema: { body: LoginRequest, response: { 200: LoginResponse, ...errorResponses(400, 401, 403, 413, 415, 429) } } },
+    async (request, reply) => {
+      assertSameOrigin(request);
+      const { username, password, mode } = request.body;
+      const issued = await sessions.login(username, password, mode, request.ip);
+      return transports.byMode(mode).deliver(reply, issued);
+    },
+  );
+
+  app.post(
+    '/api/auth/refresh',
+    {
+      // A cookie-mode refresh may come with no body at all: that is the empty request.
+      preValidation: async (request) => {
+        request.body ??= {};
+      },
+      schema: { body: RefreshRequest, response: { 200: LoginResponse, ...errorResponses(400, 401, 403, 413, 415) } },
+    },
+    async (request, reply) => {
+      const transport = transports.carryingRefreshToken(request);
+      if (!transport) throw new ApiError('missing_token', 'Send the refresh token (in the body, or as the refresh cookie).');
+      // Cookie mode: the CSRF check runs before the token is spent, so a forged request costs nothing.
+      const checkRequest = transport.mode === 'cookie' ? (session: { csrfToken: string }) => assertCsrfToken(request, session.csrfToken) : undefined;
+      const issued = await sessions.refresh(transport.readRefreshToken(request)!, checkRequest);
+      return transport.deliver(reply, issued);
+    },
+  );
+
+  app.get(
+    '/api/auth/session',
+    { preHandler: hooks.authenticate, schema: { response: { 200: SessionResponse, ...errorResponses(401, 503) } } },
+    async (request) => {
+      const { user, claims, session, via } = requireAuth(request);
+      return {
+        user,
+        mode: via,
+        expiresAt: new Date(claims.exp * 1000).toISOString(),
+        ...(via === 'cookie' ? { csrfToken: session.csrfToken } : {}),
+      };
+    },
+  );
+
+  app.post(
+    '/api/auth/logout',
+    { preHandler: [hooks.authenticate, hooks.verifyCsrf], schema: { response: { 204: NoContent, ...errorResponses(401, 403, 503) } } },
+    async (request, reply) => {
+      const { session, via } = requireAuth(request);
+      await sessions.logout(session.id);
+      transports.byMode(via).clear(reply);
+      return reply.status(204).send(null);
+    },
+  );
+
+  app.post(
+    '/api/auth/logout-all',
+    { preHandler: [hooks.authenticate, hooks.verifyCsrf], schema: { response: { 204: NoContent, ...errorResponses(401, 403, 503) } } },
+    async (request, reply) => {
+      const { user, via } = requireAuth(request);
+      await sessions.logoutEverywhere(user.id);
+      transports.byMode(via).clear(reply);
+      return reply.status(204).send(null);
+    },
+  );
+}

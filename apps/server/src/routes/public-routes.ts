@@ -1,0 +1,20 @@
+import { HealthResponse, JwksResponse } from '@jwt-lab/shared';
+import { ApiError } from '../errors/api-error.js';
+import { errorResponses, type App, type RouteContext } from './route-context.js';
+
+export async function publicRoutes(app: App, { stores, keys }: RouteContext) {
+  app.get('/api/health', { schema: { response: { 200: HealthResponse, ...errorResponses(503) } } }, async () => {
+    try {
+      await stores.ping();
+    } catch {
+      throw new ApiError('store_unavailable');
+    }
+    return { status: 'ok' as const, store: stores.kind };
+  });
+
+  // Public keys only; under HS256 the set is empty, because a symmetric key must never be published.
+  app.get('/.well-known/jwks.json', { schema: { response: { 200: JwksResponse } } }, async (_request, reply) => {
+    reply.header('cache-control', 'public, max-age=300');
+    return { keys: keys.publicJwks };
+  });
+}

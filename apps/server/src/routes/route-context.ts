@@ -1,0 +1,23 @@
+import type { FastifyInstance, FastifyBaseLogger, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { ErrorResponse } from '@jwt-lab/shared';
+import type { AuthHooks } from '../auth/authenticate.js';
+import type { SessionService } from '../auth/session-service.js';
+import type { Stores } from '../stores/types.js';
+import type { KeyRing } from '../tokens/key-ring.js';
+import type { Transports } from '../transports/transports.js';
+
+export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+/** What route plugins are given: services, never process.env. */
+export interface RouteContext {
+  sessions: SessionService;
+  transports: Transports;
+  hooks: AuthHooks;
+  stores: Stores;
+  keys: KeyRing;
+}
+
+/** One response schema per error status a route can answer. */
+export const errorResponses = (...statuses: number[]) =>
+  Object.fromEntries(statuses.map((status) => [status, ErrorResponse])) as Record<number, typeof ErrorResponse>;

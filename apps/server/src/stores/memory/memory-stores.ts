@@ -1,0 +1,81 @@
+import type { AttemptStore, AttemptWindow, SessionRecord, SessionStore, UserRecord, UserStore } from '../types.js';
+
+// In-memory adapters: for unit tests only (nothing survives a restart, nothing is shared).
+
+export function createMemoryUserStore() {
+  const byId = new Map<string, UserRecord>();
+  const idByName = new Map<string, string>();
+  return {
+    create: async (user) => {
+      const name = user.username.toLowerCase();
+      if (idByName.has(name)) return false;
+      idByName.set(name, user.id);
+      byId.set(user.id, { ...user });
+      return true;
+    },
+    findByUsername: async (username) => {
+      const id = idByName.get(username.toLowerCase());
+      return id === undefined ? undefined : { ...byId.get(id)! };
+    },
+    findById: async (id) => {
+      const user = byId.get(id);
+      return user && { ...user };
+    },
+  } satisfies UserStore;
+}
+
+export function createMemorySessionStore() {
+  const sessions = new Map<string, SessionRecord>();
+  return {
+    create: async (session) => void sessions.set(session.id, { ...session }),
+    find: async (id) => {
+      const session = sessions.get(id);
+      return session && { ...session };
+    },
+    rotateRefreshToken: async (id, presentedJti, next, now) => {
+      const session = sessions.get(id);
+      if (!session || session.revokedAt !== null || session.expiresAt <= now) return 'ended';
+      if (session.refreshJti !== presentedJti) {
+        session.revokedAt = now;
+        return 'reused';
+      }
+      session.refreshJti = next.jti;
+      session.expiresAt = next.expiresAt;
+      return 'rotated';
+    },
+    revoke: async (id, now) => {
+      const session = sessions.get(id);
+      if (session && session.revokedAt === null) session.revokedAt = now;
+    },
+    revokeAllForUser: async (userId, now) => {
+      const revoked: string[] = [];
+      for (const session of sessions.values()) {
+        if (session.userId === userId && session.revokedAt === null) {
+          session.revokedAt = now;
+          revoked.push(session.id);
+        }
+      }
+      return revoked;
+    },
+    purgeExpired: async (now) => {
+      for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);
+    },
+  } satisfies SessionStore;
+}
+
+export function createMemoryAttemptStore() {
+  const windows = new Map<string, AttemptWindow>();
+  return {
+    increment: async (key, windowMs, now) => {
+      const current = windows.get(key);
+      const next = current && current.resetAt > now ? { count: current.count + 1, resetAt: current.resetAt } : { count: 1, resetAt: now + windowMs };
+      windows.set(key, next);
+      return { ...next };
+    },
+    peek: async (key, now) => {
+      const current = windows.get(key);
+      return current && current.resetAt > now ? { ...current } : undefined;
+    },
+    reset: async (key) => void windows.delete(key),
+  } satisfies AttemptStore;
+}

@@ -1,0 +1,134 @@
+import { StoreUnavailableError, type AttemptStore, type SessionRecord, type SessionStore, type Stores, type UserRecord, type UserStore } from '../types.js';
+import { openDatabase, type SqliteDatabase } from './database.js';
+
+/** SQLite errors other than constraint violations mean the engine failed: fail closed. */
+function guard<T>(run: () => T): Promise<T> {
+  try {
+    return Promise.resolve(run());
+  } catch (error) {
+    return Promise.reject(new StoreUnavailableError(error));
+  }
+}
+
+interface SessionRow {
+  id: string;
+  user_id: string;
+  mode: 'header' | 'cookie';
+  csrf_token: string;
+  refresh_jti: string;
+  created_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  password_hash: string;
+  created_at: number;
+}
+
+const toUser = (row: UserRow | undefined): UserRecord | undefined =>
+  row && { id: row.id, username: row.username, passwordHash: row.password_hash, createdAt: row.created_at };
+
+const toSession = (row: SessionRow | undefined): SessionRecord | undefined =>
+  row && {
+    id: row.id,
+    userId: row.user_id,
+    mode: row.mode,
+    csrfToken: row.csrf_token,
+    refreshJti: row.refresh_jti,
+    createdAt: row.created_at,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+  };
+
+export function createSqliteUserStore({ db }: { db: SqliteDatabase }) {
+  const insert = db.prepare('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const byUsername = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
+  const byId = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?');
+  return {
+    create: (user) => guard(() => insert.run(user.id, user.username, user.passwordHash, user.createdAt).changes === 1),
+    findByUsername: (username) => guard(() => toUser(byUsername.get(username))),
+    findById: (id) => guard(() => toUser(byId.get(id))),
+  } satisfies UserStore;
+}
+
+export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
+  const insert = db.prepare(
+    `INSERT INTO sessions (id, user_id, mode, csrf_token, refresh_jti, created_at, expires_at, revoked_at)
+     VALUES (@id, @userId, @mode, @csrfToken, @refreshJti, @createdAt, @expiresAt, @revokedAt)`,
+  );
+  const byId = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?');
+  const swapJti = db.prepare(
+    `UPDATE sessions SET refresh_jti = @next, expires_at = @expiresAt
+     WHERE id = @id AND refresh_jti = @presented AND revoked_at IS NULL AND expires_at > @now`,
+  );
+  const revokeOne = db.prepare('UPDATE sessions SET revoked_at = @now WHERE id = @id AND revoked_at IS NULL');
+  const liveOfUser = db.prepare<[string], { id: string }>('SELECT id FROM sessions WHERE user_id = ? AND revoked_at IS NULL');
+  const revokeOfUser = db.prepare('UPDATE sessions SET revoked_at = @now WHERE user_id = @userId AND revoked_at IS NULL');
+  const purge = db.prepare('DELETE FROM sessions WHERE expires_at <= ?');
+
+  // One transaction: the compare-and-swap and the revocation on reuse cannot interleave.
+  const rotate = db.transaction((id: string, presented: string, next: { jti: string; expiresAt: number }, now: number) => {
+    if (swapJti.run({ id, presented, next: next.jti, expiresAt: next.expiresAt, now }).changes === 1) return 'rotated' as const;
+    const session = byId.get(id);
+    if (!session || session.revoked_at !== null || session.expires_at <= now) return 'ended' as const;
+    revokeOne.run({ id, now });
+    return 'reused' as const;
+  });
+  const revokeAll = db.transaction((userId: string, now: number) => {
+    const ids = liveOfUser.all(userId).map((row) => row.id);
+    revokeOfUser.run({ userId, now });
+    return ids;
+  });
+
+  return {
+    create: (session) => guard(() => void insert.run(session)),
+    find: (id) => guard(() => toSession(byId.get(id))),
+    rotateRefreshToken: (id, presentedJti, next, now) => guard(() => rotate(id, presentedJti, next, now)),
+    revoke: (id, now) => guard(() => void revokeOne.run({ id, now })),
+    revokeAllForUser: (userId, now) => guard(() => revokeAll(userId, now)),
+    purgeExpired: (now) => guard(() => void purge.run(now)),
+  } satisfies SessionStore;
+}
+
+export function createSqliteAttemptStore({ db }: { db: SqliteDatabase }) {
+  // A window that has ended starts again at 1; otherwise the count grows. One statement, so atomic.
+  const bump = db.prepare<{ key: string; now: number; resetAt: number }, { count: number; reset_at: number }>(
+    `INSERT INTO attempts (key, count, reset_at) VALUES (@key, 1, @resetAt)
+     ON CONFLICT(key) DO UPDATE SET
+       count    = CASE WHEN reset_at <= @now THEN 1 ELSE count + 1 END,
+       reset_at = CASE WHEN reset_at <= @now THEN @resetAt ELSE reset_at END
+     RETURNING count, reset_at`,
+  );
+  const byKey = db.prepare<[string], { count: number; reset_at: number }>('SELECT count, reset_at FROM attempts WHERE key = ?');
+  const remove = db.prepare('DELETE FROM attempts WHERE key = ?');
+  return {
+    increment: (key, windowMs, now) =>
+      guard(() => {
+        const row = bump.get({ key, now, resetAt: now + windowMs })!;
+        return { count: row.count, resetAt: row.reset_at };
+      }),
+    peek: (key, now) =>
+      guard(() => {
+        const row = byKey.get(key);
+        return row && row.reset_at > now ? { count: row.count, resetAt: row.reset_at } : undefined;
+      }),
+    reset: (key) => guard(() => void remove.run(key)),
+  } satisfies AttemptStore;
+}
+
+/** Users, sessions and login attempts in one SQLite file under dataDir. */
+export function createSqliteStores({ dataDir }: { dataDir: string }): Stores {
+  const db = openDatabase(dataDir);
+  const ping = db.prepare('SELECT 1');
+  return {
+    kind: 'sqlite',
+    users: createSqliteUserStore({ db }),
+    sessions: createSqliteSessionStore({ db }),
+    attempts: createSqliteAttemptStore({ db }),
+    ping: () => guard(() => void ping.get()),
+    close: async () => void db.close(),
+  };
+}

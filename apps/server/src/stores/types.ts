@@ -1,0 +1,83 @@
+import type { CredentialMode } from '@jwt-lab/shared';
+
+// The small interfaces the domain talks to. Each engine (SQLite, Redis, memory for unit tests)
+// has one adapter, and every adapter passes the one shared suite in store-contract.ts.
+// Times are milliseconds since the epoch, always passed in, so that stores never read a clock.
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  passwordHash: string;
+  createdAt: number;
+}
+
+export interface UserStore {
+  /** Returns false when the username is taken (case-insensitively). */
+  create(user: UserRecord): Promise<boolean>;
+  findByUsername(username: string): Promise<UserRecord | undefined>;
+  findById(id: string): Promise<UserRecord | undefined>;
+}
+
+export interface SessionRecord {
+  /** The `sid` claim of every token of this login. */
+  id: string;
+  userId: string;
+  mode: CredentialMode;
+  /** Bound to the session: cookie-mode requests that change state must echo it. */
+  csrfToken: string;
+  /** jti of the one refresh token that may still be used. */
+  refreshJti: string;
+  createdAt: number;
+  /** When the newest refresh token expires; the session cannot outlive it. */
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export type RotationResult = 'rotated' | 'reused' | 'ended';
+
+export interface SessionStore {
+  create(session: SessionRecord): Promise<void>;
+  find(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * Atomically swaps the usable refresh jti: 'rotated' when `presentedJti` was the current one,
+   * 'reused' when it was an older one (the session is then revoked at `now`), 'ended' when the
+   * session is unknown, revoked or expired.
+   */
+  rotateRefreshToken(id: string, presentedJti: string, next: { jti: string; expiresAt: number }, now: number): Promise<RotationResult>;
+  /** Idempotent: revoking twice is not an error (the tutorial crashed on a second logout). */
+  revoke(id: string, now: number): Promise<void>;
+  /** Revokes every live session of the user and returns their ids. */
+  revokeAllForUser(userId: string, now: number): Promise<string[]>;
+  /** Forgets sessions whose last token expired before `now`. */
+  purgeExpired(now: number): Promise<void>;
+}
+
+export interface AttemptWindow {
+  count: number;
+  resetAt: number;
+}
+
+/** Counts events per key in fixed windows: the login throttle's memory. */
+export interface AttemptStore {
+  increment(key: string, windowMs: number, now: number): Promise<AttemptWindow>;
+  peek(key: string, now: number): Promise<AttemptWindow | undefined>;
+  reset(key: string): Promise<void>;
+}
+
+export interface Stores {
+  kind: 'sqlite' | 'redis';
+  users: UserStore;
+  sessions: SessionStore;
+  attempts: AttemptStore;
+  /** Resolves when the engines answer; rejects with StoreUnavailableError otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** The engine cannot be reached or failed: the request fails closed with 503 store_unavailable. */
+export class StoreUnavailableError extends Error {
+  constructor(cause?: unknown) {
+    super('store unavailable', { cause });
+    this.name = 'StoreUnavailableError';
+  }
+}

@@ -1,0 +1,130 @@
+import { randomUUID } from 'node:crypto';
+import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
+import { ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE, type AccessTokenClaims } from '@jwt-lab/shared';
+import type { KeyRing } from './key-ring.js';
+
+/** Why a token was refused; the auth layer maps these to the API's error codes. */
+export class TokenError extends Error {
+  constructor(readonly reason: 'invalid' | 'expired') {
+    super(reason === 'expired' ? 'token expired' : 'token invalid');
+    this.name = 'TokenError';
+  }
+}
+
+export interface RefreshTokenClaims {
+  sub: string;
+  sid: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+export interface TokenServiceOptions {
+  keys: KeyRing;
+  issuer: string;
+  audience: string;
+  accessTokenTtl: number;
+  refreshTokenTtl: number;
+  /** Milliseconds since the epoch; injected so tests can move time. */
+  now: () => number;
+}
+
+/** Longer than any token we issue; anything bigger is refused before parsing. */
+const MAX_TOKEN_LENGTH = 4096;
+
+/**
+ * Header parameters that would make a verifier fetch or trust a key the token itself names.
+ * We only ever verify with our own keys, and refuse tokens that ask for anything else.
+ */
+const FORBIDDEN_HEADER_PARAMETERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S256', 'crit'] as const;
+
+/**
+ * Issues and verifies access and refresh tokens. Every verification rule lives here:
+ * the one algorithm, issuer, audience, `typ`, required claims and zero clock tolerance.
+ */
+export function createTokenService(options: TokenServiceOptions) {
+  const { keys, issuer, audience, accessTokenTtl, refreshTokenTtl, now } = options;
+  const nowSeconds = () => Math.floor(now() / 1000);
+
+  async function sign(payload: JWTPayload, typ: string, ttl: number) {
+    const iat = nowSeconds();
+    const exp = iat + ttl;
+    const token = await new SignJWT(payload)
+      .setProtectedHeader({ alg: keys.alg, typ, kid: keys.current.kid })
+      .setIssuer(issuer)
+      .setAudience(audience)
+      .setIssuedAt(iat)
+      .setExpirationTime(exp)
+      .sign(keys.current.key);
+    return { token, iat, exp };
+  }
+
+  async function verify(token: string, typ: string): Promise<JWTPayload> {
+    if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid');
+    const key = keyFor(token);
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        algorithms: [keys.alg],
+        issuer,
+        audience,
+        typ,
+        requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid'],
+        clockTolerance: 0,
+        currentDate: new Date(now()),
+      });
+      if (![payload.sub, payload.jti, payload['sid']].every((claim) => typeof claim === 'string')) {
+        throw new TokenError('invalid');
+      }
+      return payload;
+    } catch (error) {
+      // jose checks the signature before any claim, so only a genuine token can be "expired".
+      if (error instanceof joseErrors.JWTExpired) throw new TokenError('expired');
+      throw new TokenError('invalid');
+    }
+  }
+
+  /** Picks our key by the token's kid, refusing foreign kids and key-carrying headers up front. */
+  function keyFor(token: string): CryptoKey {
+    let header: ReturnType<typeof decodeProtectedHeader>;
+    try {
+      header = decodeProtectedHeader(token);
+    } catch {
+      throw new TokenError('invalid');
+    }
+    if (header.alg !== keys.alg) throw new TokenError('invalid');
+    if (FORBIDDEN_HEADER_PARAMETERS.some((name) => name in header)) throw new TokenError('invalid');
+    const key = typeof header.kid === 'string' ? keys.verificationKeys.get(header.kid) : undefined;
+    if (key === undefined) throw new TokenError('invalid');
+    return key;
+  }
+
+  return {
+    accessTokenTtl,
+    refreshTokenTtl,
+
+    async issueAccessToken(subject: { sub: string; sid: string }) {
+      const jti = randomUUID();
+      const { token, iat, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti }, ACCESS_TOKEN_TYPE, accessTokenTtl);
+      const claims: AccessTokenClaims = { iss: issuer, aud: audience, sub: subject.sub, iat, exp, jti, sid: subject.sid };
+      return { token, claims };
+    },
+
+    async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
+      const payload = await verify(token, ACCESS_TOKEN_TYPE);
+      return payload as unknown as AccessTokenClaims;
+    },
+
+    /** The refresh token's jti is what the session store remembers, so that each one works once. */
+    async issueRefreshToken(subject: { sub: string; sid: string; jti: string }) {
+      const { token, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti: subject.jti }, REFRESH_TOKEN_TYPE, refreshTokenTtl);
+      return { token, exp };
+    },
+
+    async verifyRefreshToken(token: string): Promise<RefreshTokenClaims> {
+      const payload = await verify(token, REFRESH_TOKEN_TYPE);
+      return payload as unknown as RefreshTokenClaims;
+    },
+  };
+}
+
+export type TokenService = ReturnType<typeof createTokenService>;

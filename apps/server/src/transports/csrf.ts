@@ -1,0 +1,39 @@
+import { timingSafeEqual } from 'node:crypto';
+import { CSRF_HEADER } from '@jwt-lab/shared';
+import type { FastifyRequest } from 'fastify';
+import { ApiError } from '../errors/api-error.js';
+
+/**
+ * A browser names the page that sent a request in `Origin`. Ours is the host the request was sent
+ * to; anything else (including the opaque "null") is a foreign site. No Origin at all means a
+ * non-browser client (curl, a mobile app), which cannot be tricked into sending our cookies.
+ */
+export function isForeignOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  if (origin === undefined) return false;
+  try {
+    return new URL(origin).host !== request.host;
+  } catch {
+    return true;
+  }
+}
+
+/** Login CSRF: a foreign site must not log the visitor in to an account of the attacker's. */
+export function assertSameOrigin(request: FastifyRequest): void {
+  if (isForeignOrigin(request)) throw new ApiError('csrf_failed', 'Requests from another site are refused.');
+}
+
+/** A state-changing request authenticated by cookie must echo the session's CSRF token. */
+export function assertCsrfToken(request: FastifyRequest, expected: string): void {
+  assertSameOrigin(request);
+  const sent = request.headers[CSRF_HEADER];
+  if (typeof sent !== 'string' || !sameSecret(sent, expected)) {
+    throw new ApiError('csrf_failed', `Send the session's CSRF token in the X-CSRF-Token header.`);
+  }
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const left = Buffer.from(a);
+  const right = Buffer.from(b);
+  return left.length === right.length && timingSafeEqual(left, right);
+}

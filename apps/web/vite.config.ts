@@ -1,0 +1,17 @@
+import react from '@vitejs/plugin-react';
+import { defaultClientConditions, defineConfig } from 'vite';
+
+const API_TARGET = process.env.API_URL ?? 'http://127.0.0.1:3000';
+
+export default defineConfig({
+  plugins: [react()],
+  // Use packages/shared from source in dev and build (no separate build step for it).
+  resolve: { conditions: ['@jwt-lab/source', ...defaultClientConditions] },
+  server: {
+    port: 5173,
+    strictPort: true,
+    // Same origin for the page and the API, as in production: cookies and CSRF checks behave alike.
+    proxy: { '/api': API_TARGET, '/.well-known': API_TARGET },
+  },
+  build: { outDir: 'dist', emptyOutDir: true, sourcemap: true },
+});

@@ -1,0 +1,111 @@
+import { Type, type Static } from 'typebox';
+import { AccessTokenClaims } from './tokens.js';
+
+// Request and response bodies of every route of the HTTP API (see CONTRACT.md).
+// The server validates and serialises with them; the web client parses every answer with them.
+
+export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]+$';
+
+export const Username = Type.String({
+  minLength: 3,
+  maxLength: 64,
+  pattern: USERNAME_PATTERN,
+  description: '3 to 64 letters, digits, _, . or -',
+});
+export const Password = Type.String({ minLength: 8, maxLength: 256 });
+
+export const CredentialMode = Type.Union([Type.Literal('header'), Type.Literal('cookie')]);
+export type CredentialMode = Static<typeof CredentialMode>;
+
+export const PublicUser = Type.Object({ id: Type.String(), username: Type.String() });
+export type PublicUser = Static<typeof PublicUser>;
+
+export const RegisterRequest = Type.Object(
+  { username: Username, password: Password },
+  { additionalProperties: false },
+);
+export type RegisterRequest = Static<typeof RegisterRequest>;
+
+export const RegisterResponse = Type.Object({ user: PublicUser });
+export type RegisterResponse = Static<typeof RegisterResponse>;
+
+export const LoginRequest = Type.Object(
+  { username: Username, password: Password, mode: CredentialMode },
+  { additionalProperties: false },
+);
+export type LoginRequest = Static<typeof LoginRequest>;
+
+/** Header mode: the tokens are in the body, for the page to keep and send as `Authorization: Bearer`. */
+export const HeaderModeLogin = Type.Object({
+  mode: Type.Literal('header'),
+  user: PublicUser,
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer(),
+});
+export type HeaderModeLogin = Static<typeof HeaderModeLogin>;
+
+/** Cookie mode: no token in the body; they travel as HttpOnly cookies. */
+export const CookieModeLogin = Type.Object({
+  mode: Type.Literal('cookie'),
+  user: PublicUser,
+  expiresIn: Type.Integer(),
+  csrfToken: Type.String(),
+});
+export type CookieModeLogin = Static<typeof CookieModeLogin>;
+
+/** The answer of login and of refresh. */
+export const LoginResponse = Type.Union([HeaderModeLogin, CookieModeLogin]);
+export type LoginResponse = Static<typeof LoginResponse>;
+
+/** Header mode sends `refreshToken`; cookie mode sends `{}` (or nothing) and the refresh cookie. */
+export const RefreshRequest = Type.Object(
+  { refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })) },
+  { additionalProperties: false },
+);
+export type RefreshRequest = Static<typeof RefreshRequest>;
+
+export const SessionResponse = Type.Object({
+  user: PublicUser,
+  mode: CredentialMode,
+  /** When the access token presented expires (ISO 8601). */
+  expiresAt: Type.String({ format: 'date-time' }),
+  csrfToken: Type.Optional(Type.String()),
+});
+export type SessionResponse = Static<typeof SessionResponse>;
+
+export const PrivateResponse = Type.Object({
+  message: Type.String(),
+  user: PublicUser,
+  claims: AccessTokenClaims,
+  via: CredentialMode,
+});
+export type PrivateResponse = Static<typeof PrivateResponse>;
+
+export const HealthResponse = Type.Object({
+  status: Type.Literal('ok'),
+  store: Type.Union([Type.Literal('sqlite'), Type.Literal('redis')]),
+});
+export type HealthResponse = Static<typeof HealthResponse>;
+
+/** A public JSON Web Key as published at /.well-known/jwks.json. */
+export const PublicJwk = Type.Object(
+  {
+    kty: Type.String(),
+    kid: Type.String(),
+    alg: Type.String(),
+    use: Type.Literal('sig'),
+    crv: Type.Optional(Type.String()),
+    x: Type.Optional(Type.String()),
+    y: Type.Optional(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type PublicJwk = Static<typeof PublicJwk>;
+
+export const JwksResponse = Type.Object({ keys: Type.Array(PublicJwk) });
+export type JwksResponse = Static<typeof JwksResponse>;
+
+/** Header names both sides agree on. */
+export const CSRF_HEADER = 'x-csrf-token';

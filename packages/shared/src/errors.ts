@@ -1,0 +1,32 @@
+import { Type, type Static } from 'typebox';
+
+/** Every `error` code the API can answer with. Clients switch on these, never on messages. */
+export const ERROR_CODES = [
+  'invalid_request',
+  'username_taken',
+  'invalid_credentials',
+  'rate_limited',
+  'missing_token',
+  'invalid_token',
+  'token_expired',
+  'token_revoked',
+  'refresh_token_reused',
+  'csrf_failed',
+  'not_found',
+  'method_not_allowed',
+  'payload_too_large',
+  'unsupported_media_type',
+  'store_unavailable',
+  'internal_error',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
+
+export const ErrorCodeSchema = Type.Unsafe<ErrorCode>(Type.String({ enum: [...ERROR_CODES] }));
+
+/** The one error envelope of every route, unknown routes included. */
+export const ErrorResponse = Type.Object({
+  error: ErrorCodeSchema,
+  message: Type.String(),
+});
+export type ErrorResponse = Static<typeof ErrorResponse>;

@@ -1,0 +1,28 @@
+import { Type, type Static } from 'typebox';
+
+/** The `typ` header of access tokens (RFC 9068) and of refresh tokens, which must never be swapped. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+export const REFRESH_TOKEN_TYPE = 'rt+jwt';
+
+export const JWT_ALGORITHMS = ['HS256', 'ES256', 'EdDSA'] as const;
+export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
+
+/** Claims of an access token; nothing secret travels in them. */
+export const AccessTokenClaims = Type.Object({
+  iss: Type.String(),
+  aud: Type.Union([Type.String(), Type.Array(Type.String())]),
+  sub: Type.String(),
+  iat: Type.Integer(),
+  exp: Type.Integer(),
+  jti: Type.String(),
+  sid: Type.String(),
+});
+export type AccessTokenClaims = Static<typeof AccessTokenClaims>;
+
+/** The header of an access token as the inspector shows it. */
+export const AccessTokenHeader = Type.Object({
+  alg: Type.String(),
+  typ: Type.String(),
+  kid: Type.Optional(Type.String()),
+});
+export type AccessTokenHeader = Static<typeof AccessTokenHeader>;
