@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, parseConfig } from './config.js';
+
+const expectConfigError = (env: Record<string, string>, variable: string) => {
+  try {
+    parseConfig(env);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).variable).toBe(variable);
+    expect((error as Error).message.startsWith(variable)).toBe(true);
+    return (error as Error).message;
+  }
+  throw new Error(`expected ${variable} to be refused`);
+};
+
+describe('parseConfig', () => {
+  it('has the contract defaults', () => {
+    const config = parseConfig({}, '/srv/app');
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      dataDir: '/srv/app/data',
+      jwtSecret: undefined,
+      jwtAlg: 'HS256',
+      issuer: 'jwt-lab',
+      audience: 'jwt-lab-api',
+      accessTokenTtl: 900,
+      refreshTokenTtl: 604_800,
+      cookieSecure: true,
+      redisUrl: undefined,
+      logLevel: 'info',
+      passwordHashCost: 17,
+    });
+  });
+
+  it('reads every variable', () => {
+    const config = parseConfig({
+      PORT: '0',
+      HOST: '0.0.0.0',
+      DATA_DIR: '/tmp/x',
+      JWT_SECRET: 's'.repeat(32),
+      JWT_ISSUER: 'me',
+      JWT_AUDIENCE: 'you',
+      ACCESS_TOKEN_TTL: '60',
+      REFRESH_TOKEN_TTL: '120',
+      COOKIE_SECURE: 'false',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      LOG_LEVEL: 'warn',
+    });
+    expect(config).toMatchObject({ port: 0, host: '0.0.0.0', dataDir: '/tmp/x', issuer: 'me', audience: 'you', accessTokenTtl: 60, refreshTokenTtl: 120, cookieSecure: false, redisUrl: 'redis://127.0.0.1:6379', logLevel: 'warn' });
+    expect(config.jwtSecret?.length).toBe(32);
+  });
+
+  it.each([
+    [{ PORT: 'abc' }, 'PORT'],
+    [{ PORT: '70000' }, 'PORT'],
+    [{ PORT: '-1' }, 'PORT'],
+    [{ PORT: '3000.5' }, 'PORT'],
+    [{ JWT_ALG: 'RS256' }, 'JWT_ALG'],
+    [{ JWT_ALG: 'none' }, 'JWT_ALG'],
+    [{ ACCESS_TOKEN_TTL: '0' }, 'ACCESS_TOKEN_TTL'],
+    [{ ACCESS_TOKEN_TTL: '15m' }, 'ACCESS_TOKEN_TTL'],
+    [{ ACCESS_TOKEN_TTL: '600', REFRESH_TOKEN_TTL: '60' }, 'REFRESH_TOKEN_TTL'],
+    [{ COOKIE_SECURE: 'maybe' }, 'COOKIE_SECURE'],
+    [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
+    [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
+    [{ PASSWORD_HASH_COST: '8' }, 'PASSWORD_HASH_COST'],
+  ])('refuses %j naming %s', (env, variable) => {
+    expectConfigError(env, variable);
+  });
+
+  it('refuses a JWT_SECRET under 32 bytes without echoing it', () => {
+    const message = expectConfigError({ JWT_SECRET: 'secret-of-31-bytes-xxxxxxxxxxxx' }, 'JWT_SECRET');
+    expect(message).toContain('31 bytes');
+    expect(message).not.toContain('secret-of-31');
+  });
+
+  it('counts JWT_SECRET in bytes, not characters', () => {
+    expect(parseConfig({ JWT_SECRET: 'é'.repeat(16) }).jwtSecret?.length).toBe(32);
+  });
+
+  it('refuses JWT_SECRET with an asymmetric algorithm rather than ignore it', () => {
+    expectConfigError({ JWT_ALG: 'ES256', JWT_SECRET: 's'.repeat(40) }, 'JWT_SECRET');
+  });
+});

@@ -1,0 +1,35 @@
+import { PassThrough } from 'node:stream';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bearer, startTestApp, TEST_SECRET, type TestApp } from './support/test-app.js';
+
+// Tokens, passwords and cookies never reach a log line, at the most verbose level, even when a
+// client puts a token where it does not belong (the query string) or a request fails.
+
+let t: TestApp;
+let logs = '';
+beforeAll(async () => {
+  const stream = new PassThrough();
+  stream.on('data', (chunk: Buffer) => (logs += chunk.toString()));
+  t = await startTestApp({ logStream: stream });
+});
+afterAll(() => t.close());
+
+describe('logs', () => {
+  it('hold no token, password, cookie or CSRF token through a whole session in both modes', async () => {
+    const password = 'log-canary-password';
+    const header = await t.loginHeader(undefined, password);
+    const cookie = await t.loginCookie(undefined, password);
+    const refreshed = (await t.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: header.refreshToken } })).json();
+    await t.inject({ method: 'GET', url: `/api/private?access_token=${header.accessToken}`, headers: bearer(refreshed.accessToken) });
+    await t.inject({ method: 'GET', url: '/api/private', cookies: { jwtlab_access: cookie.accessCookie } });
+    await t.inject({ method: 'POST', url: '/api/auth/refresh', payload: { refreshToken: header.refreshToken } }); // reuse: an error path
+    await t.inject({ method: 'POST', url: '/api/auth/login', payload: { username: header.username, password: 'wrong-canary-password', mode: 'header' } });
+    await t.inject({ method: 'POST', url: '/api/auth/logout', headers: { 'x-csrf-token': cookie.csrfToken }, cookies: { jwtlab_access: cookie.accessCookie } });
+
+    expect(logs).toContain('request completed'); // the logger really was listening
+    const secrets = [header.accessToken, header.refreshToken, refreshed.accessToken, refreshed.refreshToken, cookie.accessCookie, cookie.refreshCookie, cookie.csrfToken, password, 'wrong-canary-password', TEST_SECRET];
+    for (const secret of secrets) expect(logs).not.toContain(secret);
+    // Not even a recognisable piece of a token (its signature).
+    expect(logs).not.toContain(header.accessToken.split('.')[2]);
+  });
+});

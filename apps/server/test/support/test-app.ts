@@ -1,0 +1,105 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { buildApp, type AppOptions } from '../../src/app.js';
+import { parseConfig } from '../../src/config/config.js';
+
+/** A known HS256 secret, so attack tests can forge tokens "with our key". Never used outside tests. */
+export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
+
+export interface TestAppOptions {
+  env?: Record<string, string>;
+  dataDir?: string;
+  loginThrottle?: AppOptions['loginThrottle'];
+  logStream?: NodeJS.WritableStream;
+}
+
+export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+/**
+ * The real app (SQLite in a temp dir, real tokens) driven through `inject`, with a clock the test
+ * moves. Password hashing is cheap here (cost 12) to keep the suite fast; the default is tested apart.
+ */
+export async function startTestApp(options: TestAppOptions = {}) {
+  const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'jwt-lab-test-')));
+  const config = parseConfig({
+    DATA_DIR: dataDir,
+    JWT_SECRET: TEST_SECRET,
+    PASSWORD_HASH_COST: '12',
+    LOG_LEVEL: options.logStream ? 'trace' : 'silent',
+    ...options.env,
+  });
+  let nowMs = Date.now();
+  const app = await buildApp({
+    config,
+    now: () => nowMs,
+    webRoot: null,
+    ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
+  });
+  await app.ready();
+
+  let userCounter = 0;
+  const inject = (request: InjectOptions) => app.inject(request);
+
+  return {
+    app,
+    config,
+    dataDir,
+    inject,
+    /** Moves the server's clock forward. */
+    advance(seconds: number) {
+      nowMs += seconds * 1000;
+    },
+    now: () => nowMs,
+    /** A fresh, valid username for each call, so tests never share users. */
+    uniqueUsername: (prefix = 'user') => `${prefix}_${process.pid}_${++userCounter}`,
+
+    async register(username: string, password = 'correct horse battery') {
+      const response = await inject({ method: 'POST', url: '/api/auth/register', payload: { username, password } });
+      if (response.statusCode !== 201) throw new Error(`register failed: ${response.statusCode} ${response.body}`);
+      return response.json<{ user: { id: string; username: string } }>().user;
+    },
+
+    /** Registers a new user and logs in in header mode. */
+    async loginHeader(username = `h_${process.pid}_${++userCounter}`, password = 'correct horse battery') {
+      const user = await this.register(username, password);
+      const response = await inject({ method: 'POST', url: '/api/auth/login', payload: { username, password, mode: 'header' } });
+      const body = response.json<{ accessToken: string; refreshToken: string }>();
+      return { user, username, password, accessToken: body.accessToken, refreshToken: body.refreshToken, response };
+    },
+
+    /** Registers a new user and logs in in cookie mode; returns the cookies as a client would keep them. */
+    async loginCookie(username = `c_${process.pid}_${++userCounter}`, password = 'correct horse battery') {
+      const user = await this.register(username, password);
+      const response = await inject({ method: 'POST', url: '/api/auth/login', payload: { username, password, mode: 'cookie' } });
+      return { user, username, password, ...cookieSession(response), response };
+    },
+
+    async close() {
+      await app.close();
+      if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export const ACCESS_COOKIE = 'jwtlab_access';
+export const REFRESH_COOKIE = 'jwtlab_refresh';
+
+/** The cookies and CSRF token a browser would hold after a cookie-mode login or refresh. */
+export function cookieSession(response: LightMyRequestResponse) {
+  const cookies = Object.fromEntries(response.cookies.map((cookie) => [cookie.name, cookie.value]));
+  return {
+    accessCookie: cookies[ACCESS_COOKIE]!,
+    refreshCookie: cookies[REFRESH_COOKIE]!,
+    csrfToken: response.json<{ csrfToken: string }>().csrfToken,
+  };
+}
+
+export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+
+/** Asserts the error envelope and returns it, so tests read `expectError(res, 401, 'token_revoked')`. */
+export function errorOf(response: LightMyRequestResponse) {
+  return { status: response.statusCode, ...(response.json() as { error: string; message: string }) };
+}
