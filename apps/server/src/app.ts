@@ -74,7 +74,7 @@ export async function buildApp(options: AppOptions) {
   const throttle = createLoginThrottle({ attempts: stores.attempts, ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle, now });
   const sessions = createSessionService({ stores, tokens, passwords: createPasswordHasher({ cost: config.passwordHashCost }), throttle, now });
   const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now });
-  const context: RouteContext = { sessions, transports, hooks: createAuthHooks({ sessions, transports }), stores, keys };
+  const context: RouteContext = { sessions, transports, hooks: createAuthHooks({ sessions, transports }), stores, keys, tokens };
 
   // JSON only: Fastify would otherwise parse text/plain too, which HTML forms can send cross-site.
   app.removeContentTypeParser('text/plain');

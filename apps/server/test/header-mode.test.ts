@@ -130,6 +130,23 @@ describe('private data and session', () => {
     expect(response.headers['www-authenticate']).toBe('Bearer error="invalid_token"');
   });
 
+  it('a token verified before (and so cached) is still refused once expired, and once revoked', async () => {
+    const expiring = await t.loginHeader();
+    const revoked = await t.loginHeader();
+    for (const { accessToken } of [expiring, revoked]) {
+      expect((await t.inject({ method: 'GET', url: '/api/private', headers: bearer(accessToken) })).statusCode).toBe(200);
+    }
+    const before = (await t.inject({ method: 'GET', url: '/api/metrics' })).json().verifiedTokenCache;
+    expect((await t.inject({ method: 'GET', url: '/api/private', headers: bearer(expiring.accessToken) })).statusCode).toBe(200);
+    const after = (await t.inject({ method: 'GET', url: '/api/metrics' })).json().verifiedTokenCache;
+    expect(after.hits).toBe(before.hits + 1); // served from the cache
+
+    await t.inject({ method: 'POST', url: '/api/auth/logout', headers: bearer(revoked.accessToken) });
+    expect(errorOf(await t.inject({ method: 'GET', url: '/api/private', headers: bearer(revoked.accessToken) }))).toMatchObject({ error: 'token_revoked' });
+    t.advance(900);
+    expect(errorOf(await t.inject({ method: 'GET', url: '/api/private', headers: bearer(expiring.accessToken) }))).toMatchObject({ error: 'token_expired' });
+  });
+
   it('accepts a token up to its last second', async () => {
     const { accessToken } = await t.loginHeader();
     t.advance(899);

@@ -107,5 +107,16 @@ export type PublicJwk = Static<typeof PublicJwk>;
 export const JwksResponse = Type.Object({ keys: Type.Array(PublicJwk) });
 export type JwksResponse = Static<typeof JwksResponse>;
 
+/** Counters an operator (or the benchmark) reads; nothing secret. */
+export const MetricsResponse = Type.Object({
+  verifiedTokenCache: Type.Object({
+    hits: Type.Integer(),
+    misses: Type.Integer(),
+    size: Type.Integer(),
+    capacity: Type.Integer(),
+  }),
+});
+export type MetricsResponse = Static<typeof MetricsResponse>;
+
 /** Header names both sides agree on. */
 export const CSRF_HEADER = 'x-csrf-token';

@@ -1,8 +1,8 @@
-import { HealthResponse, JwksResponse } from '@jwt-lab/shared';
+import { HealthResponse, JwksResponse, MetricsResponse } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
 import { errorResponses, type App, type RouteContext } from './route-context.js';
 
-export async function publicRoutes(app: App, { stores, keys }: RouteContext) {
+export async function publicRoutes(app: App, { stores, keys, tokens }: RouteContext) {
   app.get('/api/health', { schema: { response: { 200: HealthResponse, ...errorResponses(503) } } }, async () => {
     try {
       await stores.ping();
@@ -11,6 +11,10 @@ export async function publicRoutes(app: App, { stores, keys }: RouteContext) {
     }
     return { status: 'ok' as const, store: stores.kind };
   });
+
+  app.get('/api/metrics', { schema: { response: { 200: MetricsResponse } } }, async () => ({
+    verifiedTokenCache: tokens.verifiedTokenCacheStats(),
+  }));
 
   // Public keys only; under HS256 the set is empty, because a symmetric key must never be published.
   app.get('/.well-known/jwks.json', { schema: { response: { 200: JwksResponse } } }, async (_request, reply) => {

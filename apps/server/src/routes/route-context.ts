@@ -5,6 +5,7 @@ import type { AuthHooks } from '../auth/authenticate.js';
 import type { SessionService } from '../auth/session-service.js';
 import type { Stores } from '../stores/types.js';
 import type { KeyRing } from '../tokens/key-ring.js';
+import type { TokenService } from '../tokens/token-service.js';
 import type { Transports } from '../transports/transports.js';
 
 export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
@@ -16,6 +17,7 @@ export interface RouteContext {
   hooks: AuthHooks;
   stores: Stores;
   keys: KeyRing;
+  tokens: TokenService;
 }
 
 /** One response schema per error status a route can answer. */

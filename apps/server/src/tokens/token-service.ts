@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE, type AccessTokenClaims } from '@jwt-lab/shared';
 import type { KeyRing } from './key-ring.js';
+import { createVerifiedTokenCache } from './verified-token-cache.js';
 
 /** Why a token was refused; the auth layer maps these to the API's error codes. */
 export class TokenError extends Error {
@@ -27,7 +28,11 @@ export interface TokenServiceOptions {
   refreshTokenTtl: number;
   /** Milliseconds since the epoch; injected so tests can move time. */
   now: () => number;
+  /** How many verified access tokens to remember (0 turns the cache off). */
+  verifiedTokenCacheSize?: number;
 }
+
+export const DEFAULT_VERIFIED_TOKEN_CACHE_SIZE = 10_000;
 
 /** Longer than any token we issue; anything bigger is refused before parsing. */
 const MAX_TOKEN_LENGTH = 4096;
@@ -45,6 +50,7 @@ const FORBIDDEN_HEADER_PARAMETERS = ['jku', 'x5u', 'jwk', 'x5c', 'x5t', 'x5t#S25
 export function createTokenService(options: TokenServiceOptions) {
   const { keys, issuer, audience, accessTokenTtl, refreshTokenTtl, now } = options;
   const nowSeconds = () => Math.floor(now() / 1000);
+  const verified = createVerifiedTokenCache({ capacity: options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, now });
 
   async function sign(payload: JWTPayload, typ: string, ttl: number) {
     const iat = nowSeconds();
@@ -110,9 +116,14 @@ export function createTokenService(options: TokenServiceOptions) {
     },
 
     async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
-      const payload = await verify(token, ACCESS_TOKEN_TYPE);
-      return payload as unknown as AccessTokenClaims;
+      const cached = verified.get(token);
+      if (cached) return cached;
+      const claims = (await verify(token, ACCESS_TOKEN_TYPE)) as unknown as AccessTokenClaims;
+      verified.set(token, claims);
+      return claims;
     },
+
+    verifiedTokenCacheStats: verified.stats,
 
     /** The refresh token's jti is what the session store remembers, so that each one works once. */
     async issueRefreshToken(subject: { sub: string; sid: string; jti: string }) {

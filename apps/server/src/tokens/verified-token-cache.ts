@@ -1,0 +1,54 @@
+import type { AccessTokenClaims } from '@jwt-lab/shared';
+
+export interface VerifiedTokenCacheStats {
+  hits: number;
+  misses: number;
+  size: number;
+  capacity: number;
+}
+
+/**
+ * Remembers access tokens whose signature and claims were already verified, so that a token seen
+ * again skips the signature check (jose verifies through WebCrypto, an async job per call).
+ *
+ * - Keyed by the WHOLE token string, never a prefix or a short hash: two tokens share an entry only
+ *   if they are the same bytes (fast-jwt once had a cache-key collision advisory).
+ * - An entry is dropped at its token's `exp`, checked on every read with the injected clock.
+ * - Bounded: the least recently used entry leaves when the cache is full.
+ * - It never answers for revocation: sessions are still checked on every request, after this.
+ */
+export function createVerifiedTokenCache({ capacity, now }: { capacity: number; now: () => number }) {
+  // A Map iterates in insertion order; re-inserting on a hit keeps the oldest entry first.
+  const entries = new Map<string, AccessTokenClaims>();
+  let hits = 0;
+  let misses = 0;
+
+  return {
+    get(token: string): AccessTokenClaims | undefined {
+      const claims = entries.get(token);
+      if (claims === undefined) {
+        misses++;
+        return undefined;
+      }
+      entries.delete(token);
+      if (claims.exp * 1000 <= now()) {
+        misses++;
+        return undefined;
+      }
+      entries.set(token, claims);
+      hits++;
+      return claims;
+    },
+
+    set(token: string, claims: AccessTokenClaims): void {
+      if (capacity === 0) return;
+      entries.delete(token);
+      entries.set(token, claims);
+      if (entries.size > capacity) entries.delete(entries.keys().next().value!);
+    },
+
+    stats: (): VerifiedTokenCacheStats => ({ hits, misses, size: entries.size, capacity }),
+  };
+}
+
+export type VerifiedTokenCache = ReturnType<typeof createVerifiedTokenCache>;
