@@ -15,7 +15,7 @@ import { authRoutes } from './routes/auth-routes.js';
 import { privateRoutes } from './routes/private-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
 import type { RouteContext } from './routes/route-context.js';
-import { createSqliteStores } from './stores/sqlite/sqlite-stores.js';
+import { createStores } from './stores/create-stores.js';
 import type { Stores } from './stores/types.js';
 import { loadKeyRing } from './tokens/key-ring.js';
 import { createTokenService } from './tokens/token-service.js';
@@ -35,6 +35,7 @@ export interface AppOptions {
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 const BODY_LIMIT_BYTES = 16 * 1024;
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+const KEY_RELOAD_INTERVAL_MS = 5 * 1000;
 
 /** Request logs name the method and path only: no query string, headers or body, so no token or password. */
 const logSerializers = {
@@ -59,10 +60,18 @@ export async function buildApp(options: AppOptions) {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const stores: Stores = createSqliteStores({ dataDir: config.dataDir });
+  const stores: Stores = await createStores(config, app.log);
   app.addHook('onClose', () => stores.close());
 
-  const keys = await loadKeyRing({ alg: config.jwtAlg, dataDir: config.dataDir, secret: config.jwtSecret });
+  const keys = await loadKeyRing({
+    alg: config.jwtAlg,
+    dataDir: config.dataDir,
+    secret: config.jwtSecret,
+    previousSecret: config.jwtPreviousSecret,
+    accessTokenTtl: config.accessTokenTtl,
+    refreshTokenTtl: config.refreshTokenTtl,
+    now,
+  });
   const tokens = createTokenService({
     keys,
     issuer: config.issuer,
@@ -91,8 +100,12 @@ export async function buildApp(options: AppOptions) {
   const purge = setInterval(() => {
     stores.sessions.purgeExpired(now()).catch((error: unknown) => app.log.warn({ err: error }, 'could not purge expired sessions'));
   }, PURGE_INTERVAL_MS);
-  purge.unref();
-  app.addHook('onClose', async () => clearInterval(purge));
+  // A rotation by `pnpm keys rotate` (or another instance) is picked up without a restart.
+  const keyReload = setInterval(() => {
+    keys.reload().catch((error: unknown) => app.log.warn({ err: error }, 'could not re-read the signing keys'));
+  }, KEY_RELOAD_INTERVAL_MS);
+  for (const timer of [purge, keyReload]) timer.unref();
+  app.addHook('onClose', async () => [purge, keyReload].forEach(clearInterval));
 
   return app;
 }

@@ -1,5 +1,6 @@
 import { buildApp } from './app.js';
 import { ConfigError, parseConfig } from './config/config.js';
+import { storeKindFor } from './stores/create-stores.js';
 
 /** Starts the app from the environment. Every start-up failure is one clear line, never a stack trace. */
 async function main() {
@@ -19,7 +20,7 @@ async function main() {
   }
   const { port } = app.server.address() as { port: number };
   const shownHost = config.host === '127.0.0.1' || config.host === '0.0.0.0' ? 'localhost' : config.host;
-  app.log.info({ port }, `JWT Lab is ready at http://${shownHost}:${port} (store: sqlite, alg: ${config.jwtAlg})`);
+  app.log.info({ port }, `JWT Lab is ready at http://${shownHost}:${port} (store: ${storeKindFor(config)}, alg: ${config.jwtAlg})`);
 }
 
 main().catch((error: unknown) => {

@@ -8,6 +8,8 @@ export interface Config {
   dataDir: string;
   /** HS256 key given by the operator; when absent one is generated into dataDir. */
   jwtSecret: Buffer | undefined;
+  /** The HS256 secret JWT_SECRET replaced: verifies (never signs) until its tokens have expired. */
+  jwtPreviousSecret: Buffer | undefined;
   jwtAlg: JwtAlgorithm;
   issuer: string;
   audience: string;
@@ -15,6 +17,8 @@ export interface Config {
   refreshTokenTtl: number;
   cookieSecure: boolean;
   redisUrl: string | undefined;
+  /** Every Redis key and channel of this deployment starts with it, so deployments can share a Redis. */
+  redisKeyPrefix: string;
   logLevel: LogLevel;
   /** log2 of scrypt's N; 17 is OWASP's minimum for scrypt. */
   passwordHashCost: number;
@@ -50,7 +54,8 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     port: integer(env, 'PORT', 3000, 0, 65_535),
     host: text(env, 'HOST', '127.0.0.1'),
     dataDir: path.resolve(cwd, text(env, 'DATA_DIR', './data')),
-    jwtSecret: secret(env, jwtAlg),
+    jwtSecret: secret(env, 'JWT_SECRET', jwtAlg),
+    jwtPreviousSecret: previousSecret(env, jwtAlg),
     jwtAlg,
     issuer: text(env, 'JWT_ISSUER', 'jwt-lab'),
     audience: text(env, 'JWT_AUDIENCE', 'jwt-lab-api'),
@@ -58,6 +63,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     refreshTokenTtl,
     cookieSecure: boolean(env, 'COOKIE_SECURE', true),
     redisUrl: redisUrl(env),
+    redisKeyPrefix: text(env, 'REDIS_KEY_PREFIX', 'jwt-lab:'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     passwordHashCost: integer(env, 'PASSWORD_HASH_COST', 17, 12, 20),
   };
@@ -98,21 +104,30 @@ function oneOf<T extends string>(env: Env, name: string, allowed: readonly T[], 
   return value as T;
 }
 
-function secret(env: Env, alg: JwtAlgorithm): Buffer | undefined {
-  const value = env.JWT_SECRET;
+function secret(env: Env, name: string, alg: JwtAlgorithm): Buffer | undefined {
+  const value = env[name];
   if (value === undefined || value === '') return undefined;
   if (alg !== 'HS256') {
-    throw new ConfigError('JWT_SECRET', `is only used with JWT_ALG=HS256; unset it to sign with ${alg}`);
+    throw new ConfigError(name, `is only used with JWT_ALG=HS256; unset it to sign with ${alg}`);
   }
   const bytes = Buffer.from(value, 'utf8');
   if (bytes.length < MIN_SECRET_BYTES) {
     // Never echo the secret itself.
     throw new ConfigError(
-      'JWT_SECRET',
+      name,
       `is ${bytes.length} bytes; HS256 needs at least ${MIN_SECRET_BYTES} random bytes (try: openssl rand -base64 48)`,
     );
   }
   return bytes;
+}
+
+function previousSecret(env: Env, alg: JwtAlgorithm): Buffer | undefined {
+  const previous = secret(env, 'JWT_PREVIOUS_SECRET', alg);
+  if (previous === undefined) return undefined;
+  const current = secret(env, 'JWT_SECRET', alg);
+  if (current === undefined) throw new ConfigError('JWT_PREVIOUS_SECRET', 'needs JWT_SECRET: it is the secret JWT_SECRET replaced');
+  if (current.equals(previous)) throw new ConfigError('JWT_PREVIOUS_SECRET', 'is the same as JWT_SECRET; set it to the old secret');
+  return previous;
 }
 
 function redisUrl(env: Env): string | undefined {

@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto';
+import type { Redis } from 'ioredis';
+
+// Every change to a session is one Lua script: Redis runs a script alone, so a compare-and-swap,
+// the revocation it may cause and the message telling the other instances cannot interleave
+// with another instance's work. The scripts reach the per-session and per-user keys from the
+// prefix, so they need a standalone Redis (or Sentinel), not Cluster.
+
+// Session hash fields: userId, mode, csrfToken, refreshJti, createdAt, expiresAt, and revokedAt
+// once revoked (absent while live). `<prefix>user-sessions:<userId>` scores the user's live sessions
+// by expiry; `<prefix>revoked` scores revoked session ids by revocation time.
+const HELPERS = `
+-- PEXPIREAT GT counts "no expiry" as infinite, so it cannot give a new key its first expiry.
+local function extend_expiry(key, at)
+  if redis.call('PEXPIRETIME', key) < at then redis.call('PEXPIREAT', key, at) end
+end
+
+-- A revoked session is kept only while its newest access token can still be presented.
+local function revoke_session(prefix, revoked_key, sid, user_id, expires_at, now, access_ttl)
+  redis.call('HSET', prefix .. 'session:' .. sid, 'revokedAt', now)
+  redis.call('PEXPIREAT', prefix .. 'session:' .. sid, math.min(expires_at, now + access_ttl))
+  redis.call('ZREM', prefix .. 'user-sessions:' .. user_id, sid)
+  redis.call('ZADD', revoked_key, now, sid)
+  redis.call('ZREMRANGEBYSCORE', revoked_key, '-inf', now - access_ttl)
+  extend_expiry(revoked_key, now + access_ttl)
+end
+
+local function publish_revoked(channel, ids, now)
+  redis.call('PUBLISH', channel, cjson.encode({ revoked = ids, at = now }))
+end
+`;
+
+export interface RedisScript {
+  (client: Redis, keys: string[], args: (string | number)[]): Promise<unknown>;
+}
+
+/** EVALSHA first (the script is sent once per Redis), EVAL when Redis does not know it yet. */
+function defineScript(body: string): RedisScript {
+  const lua = HELPERS + body;
+  const sha = createHash('sha1').update(lua).digest('hex');
+  return async (client, keys, args) => {
+    try {
+      return await client.evalsha(sha, keys.length, ...keys, ...args);
+    } catch (error) {
+      if (!(error instanceof Error) || !error.message.startsWith('NOSCRIPT')) throw error;
+      return client.eval(lua, keys.length, ...keys, ...args);
+    }
+  };
+}
+
+/** KEYS: session, user-sessions. ARGV: sid, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt or ''. */
+export const createSessionScript = defineScript(`
+local created_at, expires_at = tonumber(ARGV[6]), tonumber(ARGV[7])
+redis.call('DEL', KEYS[1])
+redis.call('HSET', KEYS[1], 'userId', ARGV[2], 'mode', ARGV[3], 'csrfToken', ARGV[4], 'refreshJti', ARGV[5],
+  'createdAt', ARGV[6], 'expiresAt', ARGV[7])
+redis.call('PEXPIREAT', KEYS[1], expires_at)
+if ARGV[8] ~= '' then
+  redis.call('HSET', KEYS[1], 'revokedAt', ARGV[8])
+  return 0
+end
+redis.call('ZADD', KEYS[2], expires_at, ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', created_at)
+extend_expiry(KEYS[2], expires_at)
+return 1
+`);
+
+/** KEYS: session, revoked. ARGV: sid, presented jti, next jti, next expiresAt, now, access TTL ms, prefix, channel. */
+export const rotateRefreshScript = defineScript(`
+local sid, now, access_ttl, prefix = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
+local s = redis.call('HMGET', KEYS[1], 'userId', 'refreshJti', 'expiresAt', 'revokedAt')
+if not s[1] or s[4] or tonumber(s[3]) <= now then return 'ended' end
+if s[2] == ARGV[2] then
+  local next_expires_at = tonumber(ARGV[4])
+  local user_sessions = prefix .. 'user-sessions:' .. s[1]
+  redis.call('HSET', KEYS[1], 'refreshJti', ARGV[3], 'expiresAt', ARGV[4])
+  redis.call('PEXPIREAT', KEYS[1], next_expires_at)
+  redis.call('ZADD', user_sessions, next_expires_at, sid)
+  extend_expiry(user_sessions, next_expires_at)
+  redis.call('PUBLISH', ARGV[8], cjson.encode({ changed = sid }))
+  return 'rotated'
+end
+-- An older refresh token came back: it was copied, so the whole session ends.
+revoke_session(prefix, KEYS[2], sid, s[1], tonumber(s[3]), now, access_ttl)
+publish_revoked(ARGV[8], { sid }, ARGV[5])
+return 'reused'
+`);
+
+/** KEYS: session, revoked. ARGV: sid, now, access TTL ms, prefix, channel. Returns 1 when it revoked, 0 when there was nothing to revoke. */
+export const revokeSessionScript = defineScript(`
+local s = redis.call('HMGET', KEYS[1], 'userId', 'expiresAt', 'revokedAt')
+if not s[1] or s[3] then return 0 end
+revoke_session(ARGV[4], KEYS[2], ARGV[1], s[1], tonumber(s[2]), tonumber(ARGV[2]), tonumber(ARGV[3]))
+publish_revoked(ARGV[5], { ARGV[1] }, ARGV[2])
+return 1
+`);
+
+/** KEYS: user-sessions, revoked. ARGV: userId, now, access TTL ms, prefix, channel. Returns the revoked ids. */
+export const revokeUserSessionsScript = defineScript(`
+local user_id, now, access_ttl, prefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
+local ids = {}
+for _, sid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local s = redis.call('HMGET', prefix .. 'session:' .. sid, 'userId', 'expiresAt', 'revokedAt')
+  if s[1] == user_id and not s[3] then
+    revoke_session(prefix, KEYS[2], sid, user_id, tonumber(s[2]), now, access_ttl)
+    table.insert(ids, sid)
+  end
+end
+redis.call('DEL', KEYS[1])
+if #ids > 0 then publish_revoked(ARGV[5], ids, ARGV[2]) end
+return ids
+`);
+
+/**
+ * KEYS: counter. ARGV: now, window ms. INCR, and PEXPIREAT on the first count of a window, in one
+ * step; the key's expiry is the window's end. A window the caller's clock says has ended restarts.
+ */
+export const incrementAttemptsScript = defineScript(`
+local now = tonumber(ARGV[1])
+local reset_at = redis.call('PEXPIRETIME', KEYS[1])
+if reset_at >= 0 and reset_at <= now then redis.call('DEL', KEYS[1]) end
+local count = redis.call('INCR', KEYS[1])
+if count == 1 or reset_at == -1 then
+  reset_at = now + tonumber(ARGV[2])
+  redis.call('PEXPIREAT', KEYS[1], reset_at)
+end
+return { count, reset_at }
+`);
+
+/** KEYS: counter. Returns [count, window end] or nil. */
+export const peekAttemptsScript = defineScript(`
+local count = redis.call('GET', KEYS[1])
+if not count then return false end
+return { tonumber(count), redis.call('PEXPIRETIME', KEYS[1]) }
+`);

@@ -1,0 +1,218 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { AttemptStore, SessionRecord, SessionStore, UserStore } from './types.js';
+
+/** What the suite needs from one engine's adapters. */
+export interface StoresUnderTest {
+  users: UserStore;
+  sessions: SessionStore;
+  attempts: AttemptStore;
+  close(): Promise<void>;
+}
+
+const HOUR = 60 * 60 * 1000;
+
+/**
+ * The one suite every store adapter must pass: each rule documented in types.ts, proved against
+ * the real engine. Times are near the real clock because Redis expires keys by its own clock.
+ */
+export function describeStoreContract(engine: string, open: () => Promise<StoresUnderTest>) {
+  describe(`${engine} stores`, () => {
+    let stores: StoresUnderTest;
+    let t0: number;
+    beforeAll(async () => {
+      stores = await open();
+      t0 = Date.now();
+    });
+    afterAll(async () => {
+      await stores?.close();
+    });
+
+    const unique = (prefix: string) => `${prefix}_${randomUUID().slice(0, 8)}`;
+    const newUser = (username = unique('user')) => ({ id: randomUUID(), username, passwordHash: `scrypt$${randomUUID()}`, createdAt: t0 });
+    /** A stored user to own sessions: the SQLite schema refuses a session of an unknown user. */
+    const storedUserId = async () => {
+      const user = newUser();
+      await stores.users.create(user);
+      return user.id;
+    };
+    const newSession = async (overrides: Partial<SessionRecord> = {}): Promise<SessionRecord> => ({
+      id: randomUUID(),
+      userId: overrides.userId ?? (await storedUserId()),
+      mode: 'header',
+      csrfToken: randomUUID(),
+      refreshJti: randomUUID(),
+      createdAt: t0,
+      expiresAt: t0 + HOUR,
+      revokedAt: null,
+      ...overrides,
+    });
+    const next = (expiresAt = t0 + 2 * HOUR) => ({ jti: randomUUID(), expiresAt });
+
+    describe('users', () => {
+      it('finds a created user by id and by username', async () => {
+        const user = newUser();
+        expect(await stores.users.create(user)).toBe(true);
+        expect(await stores.users.findById(user.id)).toEqual(user);
+        expect(await stores.users.findByUsername(user.username)).toEqual(user);
+      });
+
+      it('answers undefined for an unknown id or username', async () => {
+        expect(await stores.users.findById(randomUUID())).toBeUndefined();
+        expect(await stores.users.findByUsername(unique('nobody'))).toBeUndefined();
+      });
+
+      it('treats usernames case-insensitively: lookup matches and a differently cased duplicate is refused', async () => {
+        const user = newUser(unique('Mixed'));
+        await stores.users.create(user);
+        expect(await stores.users.findByUsername(user.username.toUpperCase())).toEqual(user);
+        expect(await stores.users.create(newUser(user.username.toLowerCase()))).toBe(false);
+        expect(await stores.users.findByUsername(user.username)).toEqual(user);
+      });
+    });
+
+    describe('sessions', () => {
+      it('finds a created session, and answers undefined for an unknown id', async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        expect(await stores.sessions.find(session.id)).toEqual(session);
+        expect(await stores.sessions.find(randomUUID())).toBeUndefined();
+      });
+
+      it('hands out copies: changing a found record changes nothing stored', async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        const found = (await stores.sessions.find(session.id))!;
+        found.revokedAt = t0;
+        found.userId = 'someone else';
+        expect(await stores.sessions.find(session.id)).toEqual(session);
+      });
+
+      it("rotates the current refresh jti ('rotated'), after which the new one is current", async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        const first = next();
+        expect(await stores.sessions.rotateRefreshToken(session.id, session.refreshJti, first, t0 + 1000)).toBe('rotated');
+        expect(await stores.sessions.find(session.id)).toEqual({ ...session, refreshJti: first.jti, expiresAt: first.expiresAt });
+        const second = next(t0 + 3 * HOUR);
+        expect(await stores.sessions.rotateRefreshToken(session.id, first.jti, second, t0 + 2000)).toBe('rotated');
+        expect((await stores.sessions.find(session.id))?.refreshJti).toBe(second.jti);
+      });
+
+      it("answers 'reused' for an older jti and revokes the session at that moment", async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        const rotated = next();
+        await stores.sessions.rotateRefreshToken(session.id, session.refreshJti, rotated, t0 + 1000);
+        expect(await stores.sessions.rotateRefreshToken(session.id, session.refreshJti, next(), t0 + 2000)).toBe('reused');
+        expect(await stores.sessions.find(session.id)).toMatchObject({ refreshJti: rotated.jti, revokedAt: t0 + 2000 });
+        // Even the jti that was current is spent now: the session has ended.
+        expect(await stores.sessions.rotateRefreshToken(session.id, rotated.jti, next(), t0 + 3000)).toBe('ended');
+      });
+
+      it("answers 'ended' for an unknown, a revoked or an expired session, and changes nothing", async () => {
+        expect(await stores.sessions.rotateRefreshToken(randomUUID(), randomUUID(), next(), t0)).toBe('ended');
+
+        const revoked = await newSession();
+        await stores.sessions.create(revoked);
+        await stores.sessions.revoke(revoked.id, t0 + 1000);
+        expect(await stores.sessions.rotateRefreshToken(revoked.id, revoked.refreshJti, next(), t0 + 2000)).toBe('ended');
+        expect(await stores.sessions.find(revoked.id)).toEqual({ ...revoked, revokedAt: t0 + 1000 });
+
+        const expired = await newSession();
+        await stores.sessions.create(expired);
+        expect(await stores.sessions.rotateRefreshToken(expired.id, expired.refreshJti, next(), expired.expiresAt)).toBe('ended');
+        expect(await stores.sessions.find(expired.id)).toEqual(expired);
+      });
+
+      it('lets exactly one of two simultaneous rotations of the same jti win (compare-and-swap)', async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        const results = await Promise.all([
+          stores.sessions.rotateRefreshToken(session.id, session.refreshJti, next(), t0 + 1000),
+          stores.sessions.rotateRefreshToken(session.id, session.refreshJti, next(), t0 + 1000),
+        ]);
+        expect(results.sort()).toEqual(['reused', 'rotated']);
+        expect((await stores.sessions.find(session.id))?.revokedAt).toBe(t0 + 1000);
+      });
+
+      it('revokes idempotently: a second revoke neither fails nor moves the revocation time; an unknown id is no error', async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        await stores.sessions.revoke(session.id, t0 + 1000);
+        await stores.sessions.revoke(session.id, t0 + 5000);
+        expect(await stores.sessions.find(session.id)).toEqual({ ...session, revokedAt: t0 + 1000 });
+        await expect(stores.sessions.revoke(randomUUID(), t0)).resolves.toBeUndefined();
+      });
+
+      it("revokes every live session of one user, returns their ids, and spares other users' sessions", async () => {
+        const userId = await storedUserId();
+        const [a, b, alreadyRevoked] = [await newSession({ userId }), await newSession({ userId, mode: 'cookie' }), await newSession({ userId })];
+        const otherUsers = await newSession();
+        for (const session of [a, b, alreadyRevoked, otherUsers]) await stores.sessions.create(session);
+        await stores.sessions.revoke(alreadyRevoked.id, t0 + 500);
+
+        expect((await stores.sessions.revokeAllForUser(userId, t0 + 1000)).sort()).toEqual([a.id, b.id].sort());
+        expect((await stores.sessions.find(a.id))?.revokedAt).toBe(t0 + 1000);
+        expect((await stores.sessions.find(b.id))?.revokedAt).toBe(t0 + 1000);
+        expect((await stores.sessions.find(alreadyRevoked.id))?.revokedAt).toBe(t0 + 500);
+        expect(await stores.sessions.find(otherUsers.id)).toEqual(otherUsers);
+        expect(await stores.sessions.revokeAllForUser(userId, t0 + 2000)).toEqual([]);
+      });
+
+      it('includes rotated sessions when revoking all of a user', async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        await stores.sessions.rotateRefreshToken(session.id, session.refreshJti, next(t0 + 5 * HOUR), t0 + 1000);
+        expect(await stores.sessions.revokeAllForUser(session.userId, t0 + 2000)).toEqual([session.id]);
+      });
+
+      it('forgets sessions whose last token expired, and keeps the others', async () => {
+        // Redis expires keys by its own clock, so this expiry is real and short.
+        const now = Date.now();
+        const expiring = await newSession({ createdAt: now, expiresAt: now + 40 });
+        const live = await newSession({ createdAt: now, expiresAt: now + HOUR });
+        await stores.sessions.create(expiring);
+        await stores.sessions.create(live);
+        expect(await stores.sessions.find(expiring.id)).toEqual(expiring);
+        await new Promise((resolve) => setTimeout(resolve, 80));
+        await stores.sessions.purgeExpired(Date.now());
+        expect(await stores.sessions.find(expiring.id)).toBeUndefined();
+        expect(await stores.sessions.find(live.id)).toEqual(live);
+      });
+    });
+
+    describe('attempts', () => {
+      const WINDOW = 15 * 60 * 1000;
+
+      it('counts within one window that ends windowMs after the first attempt', async () => {
+        const key = unique('login:user');
+        expect(await stores.attempts.increment(key, WINDOW, t0)).toEqual({ count: 1, resetAt: t0 + WINDOW });
+        expect(await stores.attempts.increment(key, WINDOW, t0 + 1000)).toEqual({ count: 2, resetAt: t0 + WINDOW });
+        expect(await stores.attempts.peek(key, t0 + 2000)).toEqual({ count: 2, resetAt: t0 + WINDOW });
+      });
+
+      it('answers undefined for a key never counted', async () => {
+        expect(await stores.attempts.peek(unique('login:user'), t0)).toBeUndefined();
+      });
+
+      it('starts a new window once the old one has ended', async () => {
+        const key = unique('login:client');
+        await stores.attempts.increment(key, WINDOW, t0);
+        await stores.attempts.increment(key, WINDOW, t0 + 1);
+        expect(await stores.attempts.peek(key, t0 + WINDOW)).toBeUndefined();
+        expect(await stores.attempts.increment(key, WINDOW, t0 + WINDOW)).toEqual({ count: 1, resetAt: t0 + 2 * WINDOW });
+      });
+
+      it('resets one key and leaves the others counting', async () => {
+        const [key, other] = [unique('login:user'), unique('login:user')];
+        await stores.attempts.increment(key, WINDOW, t0);
+        await stores.attempts.increment(other, WINDOW, t0);
+        await stores.attempts.reset(key);
+        expect(await stores.attempts.peek(key, t0)).toBeUndefined();
+        expect(await stores.attempts.peek(other, t0)).toEqual({ count: 1, resetAt: t0 + WINDOW });
+        expect(await stores.attempts.increment(key, WINDOW, t0 + 10)).toEqual({ count: 1, resetAt: t0 + 10 + WINDOW });
+      });
+    });
+  });
+}

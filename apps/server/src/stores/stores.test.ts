@@ -1,0 +1,40 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startRedisServer, uniqueKeyPrefix, type RedisServer } from '../../test/support/redis-server.js';
+import { createStores } from './create-stores.js';
+import { createMemoryAttemptStore, createMemorySessionStore, createMemoryUserStore } from './memory/memory-stores.js';
+import { createSqliteStores } from './sqlite/sqlite-stores.js';
+import { describeStoreContract } from './store-contract.js';
+
+// The one adapter suite, run against every engine: memory, a SQLite file, and a real redis-server.
+
+const tempDirs: string[] = [];
+const tempDir = async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'jwt-lab-stores-'));
+  tempDirs.push(dir);
+  return dir;
+};
+
+let redis: RedisServer;
+beforeAll(async () => {
+  redis = await startRedisServer();
+});
+afterAll(async () => {
+  await redis?.dispose();
+  await Promise.all(tempDirs.map((dir) => rm(dir, { recursive: true, force: true })));
+});
+
+describeStoreContract('memory', async () => ({
+  users: createMemoryUserStore(),
+  sessions: createMemorySessionStore(),
+  attempts: createMemoryAttemptStore(),
+  close: async () => {},
+}));
+
+describeStoreContract('SQLite', async () => createSqliteStores({ dataDir: await tempDir() }));
+
+describeStoreContract('Redis (users in SQLite)', async () =>
+  createStores({ dataDir: await tempDir(), redisUrl: redis.url, redisKeyPrefix: uniqueKeyPrefix('contract'), accessTokenTtl: 900 }),
+);
