@@ -39,7 +39,7 @@ describe('restart on the same DATA_DIR', () => {
       const first = await startTestApp({ dataDir: ownDir, env: { JWT_SECRET: '' } });
       const session = await first.loginHeader();
       await first.close();
-      const keyFile = await stat(path.join(ownDir, 'jwt-secret'));
+      const keyFile = await stat(path.join(ownDir, 'keys', 'hs256.keyring.json'));
       expect(keyFile.mode & 0o777).toBe(0o600);
 
       const second = await startTestApp({ dataDir: ownDir, env: { JWT_SECRET: '' } });

@@ -18,7 +18,9 @@ export async function publicRoutes(app: App, { stores, keys, tokens }: RouteCont
 
   // Public keys only; under HS256 the set is empty, because a symmetric key must never be published.
   app.get('/.well-known/jwks.json', { schema: { response: { 200: JwksResponse } } }, async (_request, reply) => {
-    reply.header('cache-control', 'public, max-age=300');
-    return { keys: keys.publicJwks };
+    // Short: after a rotation verifiers pick up the new key within a minute (and jose's remote
+    // key set also refetches at once when it meets an unknown kid).
+    reply.header('cache-control', 'public, max-age=60');
+    return { keys: keys.publicJwks() };
   });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
 import { ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE, type AccessTokenClaims } from '@jwt-lab/shared';
-import type { KeyRing } from './key-ring.js';
+import type { KeyRing, TokenUse } from './key-ring.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 
 /** Why a token was refused; the auth layer maps these to the API's error codes. */
@@ -55,19 +55,20 @@ export function createTokenService(options: TokenServiceOptions) {
   async function sign(payload: JWTPayload, typ: string, ttl: number) {
     const iat = nowSeconds();
     const exp = iat + ttl;
+    const signer = keys.current();
     const token = await new SignJWT(payload)
-      .setProtectedHeader({ alg: keys.alg, typ, kid: keys.current.kid })
+      .setProtectedHeader({ alg: keys.alg, typ, kid: signer.kid })
       .setIssuer(issuer)
       .setAudience(audience)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
-      .sign(keys.current.key);
+      .sign(signer.key);
     return { token, iat, exp };
   }
 
-  async function verify(token: string, typ: string): Promise<JWTPayload> {
+  async function verify(token: string, typ: string, use: TokenUse): Promise<JWTPayload> {
     if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid');
-    const key = keyFor(token);
+    const key = await keyFor(token, use);
     try {
       const { payload } = await jwtVerify(token, key, {
         algorithms: [keys.alg],
@@ -90,7 +91,7 @@ export function createTokenService(options: TokenServiceOptions) {
   }
 
   /** Picks our key by the token's kid, refusing foreign kids and key-carrying headers up front. */
-  function keyFor(token: string): CryptoKey {
+  async function keyFor(token: string, use: TokenUse): Promise<CryptoKey> {
     let header: ReturnType<typeof decodeProtectedHeader>;
     try {
       header = decodeProtectedHeader(token);
@@ -99,7 +100,7 @@ export function createTokenService(options: TokenServiceOptions) {
     }
     if (header.alg !== keys.alg) throw new TokenError('invalid');
     if (FORBIDDEN_HEADER_PARAMETERS.some((name) => name in header)) throw new TokenError('invalid');
-    const key = typeof header.kid === 'string' ? keys.verificationKeys.get(header.kid) : undefined;
+    const key = typeof header.kid === 'string' ? await keys.verificationKey(header.kid, use) : undefined;
     if (key === undefined) throw new TokenError('invalid');
     return key;
   }
@@ -118,7 +119,7 @@ export function createTokenService(options: TokenServiceOptions) {
     async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
       const cached = verified.get(token);
       if (cached) return cached;
-      const claims = (await verify(token, ACCESS_TOKEN_TYPE)) as unknown as AccessTokenClaims;
+      const claims = (await verify(token, ACCESS_TOKEN_TYPE, 'access')) as unknown as AccessTokenClaims;
       verified.set(token, claims);
       return claims;
     },
@@ -132,7 +133,7 @@ export function createTokenService(options: TokenServiceOptions) {
     },
 
     async verifyRefreshToken(token: string): Promise<RefreshTokenClaims> {
-      const payload = await verify(token, REFRESH_TOKEN_TYPE);
+      const payload = await verify(token, REFRESH_TOKEN_TYPE, 'refresh');
       return payload as unknown as RefreshTokenClaims;
     },
   };

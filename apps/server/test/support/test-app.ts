@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -16,6 +17,11 @@ export interface TestAppOptions {
 }
 
 export type TestApp = Awaited<ReturnType<typeof startTestApp>>;
+
+// Unique across apps and restarts on one data dir: a counter plus this run's random tag.
+let userCounter = 0;
+const runTag = randomBytes(3).toString('hex');
+const freshName = (prefix: string) => `${prefix}_${runTag}_${++userCounter}`;
 
 /**
  * The real app (SQLite in a temp dir, real tokens) driven through `inject`, with a clock the test
@@ -40,7 +46,6 @@ export async function startTestApp(options: TestAppOptions = {}) {
   });
   await app.ready();
 
-  let userCounter = 0;
   const inject = (request: InjectOptions) => app.inject(request);
 
   return {
@@ -54,7 +59,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     },
     now: () => nowMs,
     /** A fresh, valid username for each call, so tests never share users. */
-    uniqueUsername: (prefix = 'user') => `${prefix}_${process.pid}_${++userCounter}`,
+    uniqueUsername: (prefix = 'user') => freshName(prefix),
 
     async register(username: string, password = 'correct horse battery') {
       const response = await inject({ method: 'POST', url: '/api/auth/register', payload: { username, password } });
@@ -63,7 +68,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     },
 
     /** Registers a new user and logs in in header mode. */
-    async loginHeader(username = `h_${process.pid}_${++userCounter}`, password = 'correct horse battery') {
+    async loginHeader(username = freshName('h'), password = 'correct horse battery') {
       const user = await this.register(username, password);
       const response = await inject({ method: 'POST', url: '/api/auth/login', payload: { username, password, mode: 'header' } });
       const body = response.json<{ accessToken: string; refreshToken: string }>();
@@ -71,7 +76,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     },
 
     /** Registers a new user and logs in in cookie mode; returns the cookies as a client would keep them. */
-    async loginCookie(username = `c_${process.pid}_${++userCounter}`, password = 'correct horse battery') {
+    async loginCookie(username = freshName('c'), password = 'correct horse battery') {
       const user = await this.register(username, password);
       const response = await inject({ method: 'POST', url: '/api/auth/login', payload: { username, password, mode: 'cookie' } });
       return { user, username, password, ...cookieSession(response), response };
