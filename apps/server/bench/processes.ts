@@ -1,0 +1,89 @@
+import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+
+/**
+ * Where each side runs. Servers and the load generator on different cores, so that the load
+ * generator never steals CPU from the server it measures (on 2 cores, unpinned, it does).
+ */
+export interface Pinning {
+  serverCpu: number | null;
+  loadCpu: number | null;
+  /** One line for the output: how the processes were placed, or why they were not. */
+  description: string;
+}
+
+export const SERVER_CPU = 0;
+export const LOAD_CPU = 1;
+
+export function detectPinning(): Pinning {
+  const hasTaskset = spawnSync('taskset', ['--version'], { stdio: 'ignore' }).status === 0;
+  if (!hasTaskset) {
+    return { serverCpu: null, loadCpu: null, description: 'taskset is missing: servers and load generator are NOT pinned (they share cores; ratios are noisier)' };
+  }
+  if (availableParallelism() < 2) {
+    return { serverCpu: null, loadCpu: null, description: 'only one core available: nothing is pinned' };
+  }
+  return {
+    serverCpu: SERVER_CPU,
+    loadCpu: LOAD_CPU,
+    description: `taskset: servers on core ${SERVER_CPU}, load generator (autocannon) on core ${LOAD_CPU}`,
+  };
+}
+
+/** Every child we start, so that an error or Ctrl-C still leaves no server behind. */
+const children = new Set<ChildProcess>();
+
+export interface SpawnOptions {
+  cpu: number | null;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  stdio?: StdioOptions;
+}
+
+/** Starts `command` on one core (through taskset, which execs it: the pid is the command's own). */
+export function spawnPinned(command: string, args: string[], { cpu, env, cwd, stdio }: SpawnOptions): ChildProcess {
+  const [file, argv] = cpu === null ? [command, args] : ['taskset', ['-c', String(cpu), command, ...args]];
+  const child = spawn(file, argv, { env, cwd, stdio: stdio ?? ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.once('exit', () => children.delete(child));
+  return child;
+}
+
+export function hasExited(child: ChildProcess): boolean {
+  return child.exitCode !== null || child.signalCode !== null;
+}
+
+/** SIGTERM, then SIGKILL if the child has not gone within `graceMs`. */
+export async function stopProcess(child: ChildProcess, graceMs = 3000): Promise<void> {
+  if (hasExited(child)) return;
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  child.kill('SIGTERM');
+  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+  await exited;
+  clearTimeout(timer);
+}
+
+export async function stopAllProcesses(): Promise<void> {
+  await Promise.all([...children].map((child) => stopProcess(child)));
+}
+
+/**
+ * Last line of defence: the bench never leaves a server or autocannon running. Ctrl-C and
+ * SIGTERM stop the children and then run `cleanup` (temp dirs); a plain exit kills what is left.
+ */
+export function stopChildrenOnExit(cleanup: () => Promise<void>): void {
+  let stopping = false;
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      if (stopping) return;
+      stopping = true;
+      console.error(`\n${signal}: stopping every server and load generator`);
+      void stopAllProcesses()
+        .then(cleanup)
+        .finally(() => process.exit(130));
+    });
+  }
+  process.once('exit', () => {
+    for (const child of children) child.kill('SIGKILL');
+  });
+}

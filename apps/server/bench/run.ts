@@ -1,0 +1,196 @@
+// pnpm bench: our protected route against two reference servers, measured interleaved in one run.
+// docs/performance.md says how to run it and what the numbers mean.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { getPrivate, newAccount, prepareCredentials, register } from './accounts.js';
+import { signHs256 } from './hs256.js';
+import { closeConnections, request } from './http.js';
+import { runLoad, type LoadResult } from './load.js';
+import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
+import { measureInitialJs } from './page-weight.js';
+import { detectPinning, stopAllProcesses, stopChildrenOnExit, type Pinning } from './processes.js';
+import { deleteKeysWithPrefix } from './redis.js';
+import { formatBudgets, formatTable, judgeBudgets, summarise, writeJson, type BudgetInputs, type TargetRuns } from './report.js';
+import { measureRevocationPropagation } from './revocation.js';
+import { SERVER_ENTRY, startJwtLab, startReference, type JwtLabInstance, type RunningServer, type ServerContext } from './servers.js';
+import { loginTarget, privateRouteTargets, referenceTargets, type Target } from './targets.js';
+
+const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+// One login at a time: its latency is then the cost of one password check, and req/s its
+// inverse; more connections on one pinned core would only queue behind scrypt.
+const LOGIN_CONNECTIONS = 1;
+
+const log = (line: string) => console.log(line);
+const newSecret = () => randomBytes(48).toString('base64url');
+
+async function main(): Promise<number> {
+  const options = parseBenchOptions(process.argv.slice(2), process.env, path.join(REPO_ROOT, 'bench-results', 'latest.json'));
+  if (options === 'help') {
+    log(USAGE);
+    return 0;
+  }
+  const pinning = detectPinning();
+  const workDir = mkdtempSync(path.join(tmpdir(), 'jwt-lab-bench-'));
+  const redisKeyPrefix = `jwt-lab-bench-${process.pid}-${randomBytes(4).toString('hex')}:`;
+  const cleanup = async () => {
+    rmSync(workDir, { recursive: true, force: true });
+    if (options.redisUrl) await deleteKeysWithPrefix(options.redisUrl, redisKeyPrefix).catch((error: unknown) => log(`could not delete Redis keys ${redisKeyPrefix}*: ${String(error)}`));
+  };
+  stopChildrenOnExit(cleanup);
+
+  log(`JWT Lab bench${options.quick ? ' (--quick: a smoke run, not a measurement)' : ''}: ${options.rounds} round(s) x ${options.durationSec} s per target, ${options.connections} connections`);
+  log(`${availableParallelism()} cores, Node ${process.version}; ${pinning.description}`);
+  log(`measuring the built server ${path.relative(REPO_ROOT, SERVER_ENTRY)} (built ${statSync(SERVER_ENTRY).mtime.toLocaleString()})`);
+  try {
+    return await measure(options, pinning, { cpu: pinning.serverCpu, workDir }, redisKeyPrefix);
+  } finally {
+    await stopAllProcesses();
+    closeConnections();
+    await cleanup();
+  }
+}
+
+async function measure(options: BenchOptions, pinning: Pinning, context: ServerContext, redisKeyPrefix: string): Promise<number> {
+  const initialJs = (() => {
+    try {
+      return measureInitialJs();
+    } catch (error) {
+      return error as Error;
+    }
+  })();
+
+  // Cold starts first, each in a fresh data dir (the key is generated, the schema created), while nothing else of ours runs.
+  const coldStartsMs: number[] = [];
+  for (let start = 0; start < options.coldStarts; start++) {
+    const server = await startJwtLab({ name: `cold start ${start + 1}`, dataDir: path.join(context.workDir, `cold-${start}`), jwtSecret: newSecret() }, context);
+    coldStartsMs.push(server.startMs);
+    await server.stop();
+  }
+  log(`cold start (spawn to first 200): ${coldStartsMs.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}`);
+
+  const referenceSecret = newSecret();
+  const bare = await startReference('bare', referenceSecret, context);
+  const fastifyJwt = await startReference('fastify-jwt', referenceSecret, context);
+  const referenceToken = signHs256(referenceSecret, 3600);
+  if ((await getPrivate(fastifyJwt.url, { authorization: `Bearer ${referenceToken}` })).status !== 200) throw new Error('the @fastify/jwt reference refused its token');
+
+  const sqliteInstance: JwtLabInstance = { name: 'jwt-lab sqlite', dataDir: path.join(context.workDir, 'sqlite'), jwtSecret: newSecret() };
+  const sqlite = await startJwtLab(sqliteInstance, context);
+  log('preparing accounts (register and logins run scrypt at the default cost: a few seconds)');
+  const sqliteCredentials = await prepareCredentials(sqlite.url);
+  const targets: Target[] = [...referenceTargets(bare.url, fastifyJwt.url, referenceToken), ...privateRouteTargets('sqlite', sqlite.url, sqliteCredentials)];
+
+  const redis = await startRedisInstance(options, context, redisKeyPrefix);
+  if (redis.server) targets.push(...privateRouteTargets('redis', redis.server.url, await prepareCredentials(redis.server.url)));
+
+  const interleaved = targets.filter((target) => target.interleaved);
+  const runs = new Map<string, LoadResult[]>(interleaved.map((target) => [target.id, []]));
+  log(`warm-up: ${options.warmupSec} s per target`);
+  for (const target of interleaved) await runLoad({ ...target.load, connections: options.connections, durationSec: options.warmupSec }, pinning.loadCpu);
+
+  for (let round = 0; round < options.rounds; round++) {
+    // Rotating the order keeps any drift in background load from always hitting the same target first.
+    const order = interleaved.map((_, index) => interleaved[(index + round) % interleaved.length]!);
+    for (const target of order) {
+      const result = await runLoad({ ...target.load, connections: options.connections, durationSec: options.durationSec }, pinning.loadCpu);
+      runs.get(target.id)!.push(result);
+      log(`round ${round + 1}/${options.rounds}  ${target.label.padEnd(52)} ${Math.round(result.requestsPerSec).toString().padStart(6)} req/s  p99 ${result.p99Ms} ms`);
+    }
+  }
+
+  const login = loginTarget(sqlite.url, sqliteCredentials);
+  log(`${login.label}: one run of ${options.loginDurationSec} s, ${LOGIN_CONNECTIONS} connections`);
+  const loginRun = await runLoad({ ...login.load, connections: LOGIN_CONNECTIONS, durationSec: options.loginDurationSec }, pinning.loadCpu);
+
+  // The references and our first instances are done: the propagation check gets core 0 to itself.
+  await Promise.all([bare.stop(), fastifyJwt.stop(), sqlite.stop()]);
+  const propagation = await measurePropagation(options, context, redis);
+
+  const all: TargetRuns[] = [...interleaved.map((target) => ({ target, runs: runs.get(target.id)! })), { target: login, runs: [loginRun] }];
+  const rows = summarise(all);
+  const inputs: BudgetInputs = { rows, coldStartsMs, initialJs, propagation };
+  const budgets = judgeBudgets(inputs);
+
+  log('');
+  log(formatTable(rows));
+  log('');
+  log(formatBudgets(budgets));
+  const failed = budgets.filter((budget) => budget.verdict === 'FAIL');
+  writeJson(options.outFile, {
+    generatedAt: new Date().toISOString(),
+    commit: gitDescribe(),
+    machine: { cores: availableParallelism(), node: process.version, pinning: pinning.description },
+    options: { ...options, redisUrl: options.redisUrl ? 'set' : 'unset' },
+    rows,
+    rounds: Object.fromEntries(all.map(({ target, runs: results }) => [target.id, results])),
+    coldStartsMs,
+    initialJs,
+    revocationPropagation: propagation,
+    budgets,
+    pass: failed.length === 0,
+  });
+  log('');
+  log(`results written to ${path.relative(REPO_ROOT, options.outFile)}`);
+  if (options.quick) log('--quick: one short round; run pnpm bench without it before quoting any number');
+  log(failed.length === 0 ? 'every budget met' : `${failed.length} budget(s) missed`);
+  return failed.length === 0 ? 0 : 1;
+}
+
+interface RedisInstance {
+  server: RunningServer | null;
+  instance: JwtLabInstance | null;
+  /** Why there are no Redis targets. */
+  reason: string;
+}
+
+/** A second instance of our server on the Redis store, when REDIS_URL says where one is. */
+async function startRedisInstance(options: BenchOptions, context: ServerContext, keyPrefix: string): Promise<RedisInstance> {
+  if (!options.redisUrl) return { server: null, instance: null, reason: 'REDIS_URL is not set' };
+  const instance: JwtLabInstance = { name: 'jwt-lab redis A', dataDir: path.join(context.workDir, 'redis'), jwtSecret: newSecret(), redis: { url: options.redisUrl, keyPrefix } };
+  const server = await startJwtLab(instance, context);
+  const health = await request(`${server.url}/api/health`);
+  const store = (health.body as { store?: unknown } | undefined)?.store;
+  if (store !== 'redis') {
+    await server.stop();
+    const reason = `REDIS_URL is set but the built server answers store=${String(store)}: no Redis store in this build`;
+    log(reason);
+    return { server: null, instance: null, reason };
+  }
+  return { server, instance, reason: '' };
+}
+
+async function measurePropagation(options: BenchOptions, context: ServerContext, redis: RedisInstance): Promise<BudgetInputs['propagation']> {
+  if (!options.redisUrl) return { skipped: 'REDIS_URL is not set' };
+  if (!redis.server || !redis.instance) return { failed: redis.reason };
+  // Instance B shares A's data dir, secret and key prefix: two replicas of one deployment.
+  const instanceB = await startJwtLab({ ...redis.instance, name: 'jwt-lab redis B' }, context);
+  try {
+    const account = newAccount();
+    await register(redis.server.url, account);
+    log(`cross-instance revocation: ${options.revocationTrials} trial(s)`);
+    return await measureRevocationPropagation(redis.server.url, instanceB.url, account, options.revocationTrials);
+  } catch (error) {
+    return { failed: (error as Error).message };
+  } finally {
+    await Promise.all([instanceB.stop(), redis.server.stop()]);
+  }
+}
+
+function gitDescribe(): string {
+  const head = spawnSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim();
+  const dirty = spawnSync('git', ['status', '--porcelain', '--', 'apps', 'packages'], { cwd: REPO_ROOT, encoding: 'utf8' }).stdout.trim() !== '';
+  return `${head || 'unknown'}${dirty ? ' (with uncommitted changes)' : ''}`;
+}
+
+main().then(
+  (code) => process.exit(code),
+  async (error: unknown) => {
+    console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
+    await stopAllProcesses();
+    process.exit(2);
+  },
+);
