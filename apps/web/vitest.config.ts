@@ -1,9 +1,14 @@
 import { defineConfig, mergeConfig } from 'vitest/config';
-import viteConfig from './vite.config';
+import viteConfig from './vite.config.ts';
 
 export default mergeConfig(
   viteConfig,
   defineConfig({
-    test: { environment: 'jsdom', include: ['src/**/*.test.{ts,tsx}'], passWithNoTests: false },
+    test: {
+      environment: 'jsdom',
+      include: ['src/**/*.test.{ts,tsx}'],
+      setupFiles: ['src/test/setup.ts'],
+      passWithNoTests: false,
+    },
   }),
 );

@@ -1,17 +1,25 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
+import { App } from './app/App';
+import './app/styles.css';
+import { createRequestLog } from './features/request-log/request-log-store';
+import { createApiClient } from './lib/api-client';
+import { createCookieStrategy, createHeaderStrategy, readPreferredMode, savePreferredMode } from './lib/credential-strategy';
+import { createSessionController } from './lib/session-controller';
+import { browserTabSync } from './lib/tab-sync';
 
-function App() {
-  return (
-    <main>
-      <h1>JWT Lab</h1>
-      <p>The API is running. The learning page is being built.</p>
-    </main>
-  );
-}
+// Created once, outside React, so that StrictMode's double effects cannot restore or refresh twice.
+const requestLog = createRequestLog();
+const controller = createSessionController({
+  api: createApiClient({ onExchange: requestLog.record }),
+  strategies: { header: createHeaderStrategy(), cookie: createCookieStrategy() },
+  preferredMode: { read: readPreferredMode, save: savePreferredMode },
+  tabs: browserTabSync(),
+});
+void controller.start();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App />
+    <App controller={controller} requestLog={requestLog} />
   </StrictMode>,
 );

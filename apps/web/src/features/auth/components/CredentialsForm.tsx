@@ -1,0 +1,72 @@
+import { useState, type FormEvent } from 'react';
+import type { CredentialProblems } from '../credential-rules';
+
+type Submit = (username: string, password: string) => void;
+
+export function CredentialsForm(props: { busy: boolean; onLogIn: Submit; onRegister: Submit }) {
+  const [problems, setProblems] = useState<CredentialProblems>({});
+
+  const submitWith = (action: Submit) => async (form: HTMLFormElement) => {
+    const data = new FormData(form);
+    const username = String(data.get('username') ?? '').trim();
+    const password = String(data.get('password') ?? '');
+    // The rules come from the shared schemas, which load lazily to keep the first download small.
+    const { findCredentialProblems } = await import('../credential-rules');
+    const found = findCredentialProblems(username, password);
+    setProblems(found);
+    if (found.username) form.querySelector<HTMLInputElement>('#username')?.focus();
+    else if (found.password) form.querySelector<HTMLInputElement>('#password')?.focus();
+    else action(username, password);
+  };
+  const logIn = submitWith(props.onLogIn);
+  const register = submitWith(props.onRegister);
+
+  return (
+    <form
+      className="credentials"
+      noValidate
+      onSubmit={(event: FormEvent<HTMLFormElement>) => {
+        event.preventDefault();
+        void logIn(event.currentTarget);
+      }}
+    >
+      <Field name="username" label="Username" type="text" autoComplete="username" problem={problems.username} hint="3 to 64 letters, digits, _ . -" />
+      <Field name="password" label="Password" type="password" autoComplete="current-password" problem={problems.password} hint="At least 8 characters." />
+      <div className="actions">
+        <button type="submit" disabled={props.busy}>
+          Log in
+        </button>
+        <button type="button" className="secondary" disabled={props.busy} onClick={(event) => event.currentTarget.form && void register(event.currentTarget.form)}>
+          Register
+        </button>
+      </div>
+    </form>
+  );
+}
+
+function Field(props: { name: string; label: string; type: string; autoComplete: string; problem: string | undefined; hint: string }) {
+  const { name, problem } = props;
+  return (
+    <div className="field">
+      <label htmlFor={name}>{props.label}</label>
+      <input
+        id={name}
+        name={name}
+        type={props.type}
+        autoComplete={props.autoComplete}
+        spellCheck={false}
+        autoCapitalize="none"
+        aria-invalid={problem ? true : undefined}
+        aria-describedby={`${name}-hint${problem ? ` ${name}-problem` : ''}`}
+      />
+      <p className="hint" id={`${name}-hint`}>
+        {props.hint}
+      </p>
+      {problem && (
+        <p className="problem" id={`${name}-problem`}>
+          {problem}
+        </p>
+      )}
+    </div>
+  );
+}

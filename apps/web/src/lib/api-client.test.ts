@@ -1,0 +1,81 @@
+import { describe, expect, it } from 'vitest';
+import { createFakeApi } from '../test/fake-api';
+import { createApiClient, type Exchange } from './api-client';
+import { createCookieStrategy, createHeaderStrategy } from './credential-strategy';
+
+const answering = (status: number, body: unknown) => async () =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+describe('api client', () => {
+  it('rejects a login answer that does not match the shared schema, saying where it is wrong', async () => {
+    const api = createApiClient({ fetch: answering(200, { mode: 'header', user: { id: 7, username: 'alice' }, tokenType: 'Bearer' }) });
+
+    const result = await api.login(createHeaderStrategy(), { username: 'alice', password: 'password1' });
+
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe('malformed_response');
+    expect(result.error.status).toBe(200);
+    expect(result.error.message).toBe(
+      'POST /api/auth/login sent an answer the page does not understand (the body: must have required properties accessToken, refreshToken, expiresIn).',
+    );
+  });
+
+  it('rejects a cookie-mode answer to a header-mode login: tokens must travel the way that was asked', async () => {
+    const api = createApiClient({
+      fetch: answering(200, { mode: 'cookie', user: { id: 'u1', username: 'alice' }, expiresIn: 60, csrfToken: 'c' }),
+    });
+    const result = await api.login(createHeaderStrategy(), { username: 'alice', password: 'password1' });
+    expect(result.ok ? null : result.error.code).toBe('malformed_response');
+  });
+
+  it('rejects an error body outside the shared envelope, and a body that is not JSON', async () => {
+    const strange = await createApiClient({ fetch: answering(401, { oops: true }) }).privateData(createHeaderStrategy());
+    expect(strange.ok ? null : strange.error.code).toBe('malformed_response');
+    expect(strange.ok ? null : strange.error.message).toContain('unexpected error body');
+
+    const html = await createApiClient({ fetch: async () => new Response('<h1>Bad gateway</h1>', { status: 502 }) }).privateData(createHeaderStrategy());
+    expect(html.ok ? null : html.error.message).toBe('GET /api/private answered 502 with a body that is not JSON.');
+  });
+
+  it('returns the server error code and message as a typed error, without throwing', async () => {
+    const api = createApiClient({ fetch: answering(401, { error: 'token_revoked', message: 'The session of this token has ended.' }) });
+    const result = await api.privateData(createHeaderStrategy());
+    expect(result).toMatchObject({ ok: false, error: { name: 'ApiError', code: 'token_revoked', status: 401, message: 'The session of this token has ended.' } });
+  });
+
+  it('turns a failed connection into network_error', async () => {
+    const api = createApiClient({ fetch: () => Promise.reject(new TypeError('Failed to fetch')) });
+    const result = await api.session(createCookieStrategy());
+    expect(result.ok ? null : [result.error.code, result.error.status]).toEqual(['network_error', null]);
+  });
+
+  it('reports each exchange with how its credential travelled', async () => {
+    const server = createFakeApi();
+    server.addUser('alice', 'password1');
+    const exchanges: Exchange[] = [];
+    const api = createApiClient({ fetch: server.fetch, onExchange: (exchange) => exchanges.push(exchange), now: () => 1234 });
+    const header = createHeaderStrategy();
+    const cookie = createCookieStrategy();
+
+    const headerLogin = await api.login(header, { username: 'alice', password: 'password1' });
+    if (headerLogin.ok) header.keep(headerLogin.value, Date.now());
+    await api.privateData(header);
+    await api.refresh(header);
+    header.clear();
+    const cookieLogin = await api.login(cookie, { username: 'alice', password: 'password1' });
+    if (cookieLogin.ok) cookie.keep(cookieLogin.value, Date.now());
+    await api.privateData(cookie);
+    await api.logout(cookie);
+
+    expect(exchanges.map(({ method, path, status, carrier, csrfSent }) => [`${method} ${path}`, status, carrier, csrfSent])).toEqual([
+      ['POST /api/auth/login', 200, 'none', false],
+      ['GET /api/private', 200, 'authorization-header', false],
+      ['POST /api/auth/refresh', 200, 'body', false],
+      ['POST /api/auth/login', 200, 'none', false],
+      ['GET /api/private', 200, 'cookie', false],
+      ['POST /api/auth/logout', 204, 'cookie', true],
+    ]);
+    expect(exchanges[0]?.at).toBe(1234);
+  });
+});

@@ -1,0 +1,29 @@
+import { CookieModeLogin, ErrorResponse, HeaderModeLogin, PrivateResponse, RegisterResponse, SessionResponse } from '@jwt-lab/shared';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
+
+/**
+ * Loaded on demand by the API client. Building the schemas and checking values against them is
+ * most of TypeBox's weight, and no answer can arrive before this module does, so keeping it out
+ * of the initial bundle costs the page nothing. Value only: typebox/compile builds functions with
+ * `new Function`, which the page's Content Security Policy forbids.
+ */
+export const RESPONSE_SCHEMAS = {
+  register: RegisterResponse,
+  headerLogin: HeaderModeLogin,
+  cookieLogin: CookieModeLogin,
+  session: SessionResponse,
+  privateData: PrivateResponse,
+  error: ErrorResponse,
+} satisfies Record<string, TSchema>;
+
+export type ResponseName = keyof typeof RESPONSE_SCHEMAS;
+export type ResponseTypes = { [Name in ResponseName]: Static<(typeof RESPONSE_SCHEMAS)[Name]> };
+
+/** Null when the value fits, else the first mismatch in words ("/user/id: expected string"). */
+export function describeMismatch(name: ResponseName, value: unknown): string | null {
+  const schema: TSchema = RESPONSE_SCHEMAS[name];
+  if (Value.Check(schema, value)) return null;
+  const [first] = Value.Errors(schema, value);
+  return first ? `${first.instancePath || 'the body'}: ${first.message}` : 'it does not match the expected shape';
+}

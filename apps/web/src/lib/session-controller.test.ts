@@ -1,0 +1,204 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createFakeApi, type FakeApi } from '../test/fake-api';
+import { createFakeBrowser, openTab } from '../test/tabs';
+import { STORAGE_KEYS } from './credential-strategy';
+import { createTabLocalLock } from './tab-sync';
+
+const REFRESH = ['POST', '/api/auth/refresh'] as const;
+
+/** Lets the fake channel's setTimeout(0) deliveries and pending promises run. */
+const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+
+async function twoTabsLoggedIn(api: FakeApi, mode: 'header' | 'cookie' = 'header') {
+  const browser = createFakeBrowser();
+  const first = openTab(api, browser.join());
+  await first.controller.start();
+  if (mode === 'cookie') await first.controller.switchMode('cookie');
+  await first.controller.logIn('alice', 'password1');
+  const second = openTab(api, browser.join());
+  await second.controller.start();
+  return { first, second };
+}
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('refresh across tabs', () => {
+  it.each(['header', 'cookie'] as const)('%s mode: two tabs asking at once cause one refresh, and both end with the new token', async (mode) => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const { first, second } = await twoTabsLoggedIn(api, mode);
+    expect(second.controller.getState().phase).toBe('signed-in');
+    const before = first.controller.getState().credential?.stamp;
+
+    const release = api.holdRefreshes();
+    const both = Promise.all([first.controller.refreshNow(), second.controller.refreshNow()]);
+    await settle();
+    release();
+    await both;
+
+    expect(api.countRequests(...REFRESH)).toBe(1);
+    const [a, b] = [first.controller.getState(), second.controller.getState()];
+    expect(a.credential?.stamp).not.toBe(before);
+    expect(b.credential?.stamp).toBe(a.credential?.stamp);
+    expect([a.phase, b.phase]).toEqual(['signed-in', 'signed-in']);
+    expect(b.notice?.text).toMatch(/Another tab had just refreshed/);
+  });
+
+  it('without the shared lock the second tab would spend a used refresh token and lose the session', async () => {
+    // The control experiment for the test above: it shows what the lock protects against.
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const first = openTab(api, { runExclusive: createTabLocalLock(), channel: null });
+    await first.controller.logIn('alice', 'password1');
+    const second = openTab(api, { runExclusive: createTabLocalLock(), channel: null });
+    await second.controller.start();
+
+    const release = api.holdRefreshes();
+    const both = Promise.all([first.controller.refreshNow(), second.controller.refreshNow()]);
+    await settle();
+    release();
+    await both;
+
+    expect(api.countRequests(...REFRESH)).toBe(2);
+    expect(second.controller.getState().notice?.code ?? first.controller.getState().notice?.code).toBe('refresh_token_reused');
+  });
+
+  it('refreshes silently shortly before expiry, once for two tabs, and keeps both signed in', async () => {
+    vi.useFakeTimers({ now: new Date('2026-01-01T10:00:00Z') });
+    const api = createFakeApi({ accessTtl: 60 });
+    api.addUser('alice', 'password1');
+    const { first, second } = await twoTabsLoggedIn(api);
+    const loggedInAt = Date.now();
+    const { nextRefreshAt, credential } = first.controller.getState();
+    expect(credential?.expiresAt).toBe(loggedInAt + 60_000);
+    expect(nextRefreshAt).toBe(loggedInAt + 45_000);
+
+    await vi.advanceTimersByTimeAsync(44_000);
+    expect(api.countRequests(...REFRESH)).toBe(0);
+    await vi.advanceTimersByTimeAsync(2_000);
+    expect(api.countRequests(...REFRESH)).toBe(1);
+    expect(first.controller.getState().credential?.expiresAt).toBe(loggedInAt + 45_000 + 60_000);
+    expect(second.controller.getState().credential?.stamp).toBe(first.controller.getState().credential?.stamp);
+
+    await vi.advanceTimersByTimeAsync(10 * 60_000);
+    // One refresh every 45 s (15 s before each 60 s token ends) for both tabs together, not one per tab.
+    expect(api.countRequests(...REFRESH)).toBe(Math.floor((Date.now() - loggedInAt) / 45_000));
+    expect([first.controller.getState().phase, second.controller.getState().phase]).toEqual(['signed-in', 'signed-in']);
+  });
+
+  it('does not refresh on its own when silent refresh is off, so the token can be watched expiring', async () => {
+    vi.useFakeTimers();
+    const api = createFakeApi({ accessTtl: 60 });
+    api.addUser('alice', 'password1');
+    const tab = openTab(api, createFakeBrowser().join());
+    await tab.controller.logIn('alice', 'password1');
+    tab.controller.setAutoRefresh(false);
+    expect(tab.controller.getState().nextRefreshAt).toBeNull();
+
+    await vi.advanceTimersByTimeAsync(61_000);
+    await tab.controller.loadPrivateData();
+    expect(api.countRequests(...REFRESH)).toBe(0);
+    expect(tab.controller.getState().privateData?.result).toMatchObject({ ok: false, error: { code: 'token_expired' } });
+  });
+
+  it('ends the session with a clear message when the server reports a reused refresh token', async () => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const { first, second } = await twoTabsLoggedIn(api);
+    // An attacker who copied the refresh token uses it first; the page's copy is now spent.
+    const stolen = localStorage.getItem(STORAGE_KEYS.refreshToken);
+    await api.fetch('/api/auth/refresh', { method: 'POST', body: JSON.stringify({ refreshToken: stolen }) });
+
+    await first.controller.refreshNow();
+    await settle();
+
+    expect(first.controller.getState()).toMatchObject({ phase: 'signed-out', notice: { tone: 'error', code: 'refresh_token_reused' } });
+    expect(first.controller.getState().notice?.text).toMatch(/used a second time/);
+    expect(localStorage.getItem(STORAGE_KEYS.accessToken)).toBeNull();
+    expect(second.controller.getState().phase).toBe('signed-out');
+  });
+});
+
+describe('logging out', () => {
+  it('a logout in one tab logs out the other', async () => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const { first, second } = await twoTabsLoggedIn(api);
+
+    await first.controller.logOut();
+    await settle();
+
+    expect(api.countRequests('POST', '/api/auth/logout')).toBe(1);
+    expect(first.controller.getState().phase).toBe('signed-out');
+    expect(second.controller.getState()).toMatchObject({ phase: 'signed-out', notice: { text: 'You were logged out in another tab.' } });
+  });
+
+  it('switching mode while logged in revokes the session on the server and clears both storages', async () => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const tab = openTab(api, createFakeBrowser().join());
+    await tab.controller.switchMode('cookie');
+    await tab.controller.logIn('alice', 'password1');
+    expect(api.cookieJar.size).toBe(2);
+    expect(localStorage.getItem(STORAGE_KEYS.cookieSession)).not.toBeNull();
+
+    await tab.controller.switchMode('header');
+
+    const logout = api.requests.at(-1);
+    expect(`${logout?.method} ${logout?.path}`).toBe('POST /api/auth/logout');
+    expect(logout?.headers.get('x-csrf-token')).toMatch(/^csrf-/);
+    expect(api.cookieJar.size).toBe(0);
+    expect(Object.keys(localStorage)).toEqual([STORAGE_KEYS.mode]);
+    expect(tab.controller.getState()).toMatchObject({ phase: 'signed-out', mode: 'header' });
+    expect(tab.controller.getState().notice?.text).toMatch(/^You switched to localStorage mode, so you were logged out of cookie mode first/);
+  });
+});
+
+describe('restoring after a reload', () => {
+  it('starts in "restoring", never signed out, when a session is stored, then signs in from the server', async () => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    await openTab(api, createFakeBrowser().join()).controller.logIn('alice', 'password1');
+
+    const reloaded = openTab(api, createFakeBrowser().join());
+    expect(reloaded.controller.getState().phase).toBe('restoring');
+    await reloaded.controller.start();
+    expect(reloaded.controller.getState()).toMatchObject({ phase: 'signed-in', user: { username: 'alice' } });
+    expect(api.countRequests('GET', '/api/auth/session')).toBe(1);
+  });
+
+  it('refreshes instead of asking with an expired token (which would only earn a 401)', async () => {
+    vi.useFakeTimers();
+    const api = createFakeApi({ accessTtl: 60 });
+    api.addUser('alice', 'password1');
+    const before = openTab(api, createFakeBrowser().join());
+    await before.controller.switchMode('cookie');
+    await before.controller.logIn('alice', 'password1');
+    before.controller.setAutoRefresh(false);
+    vi.advanceTimersByTime(120_000);
+
+    const reloaded = openTab(api, createFakeBrowser().join());
+    await reloaded.controller.start();
+
+    expect(api.countRequests('GET', '/api/auth/session')).toBe(0);
+    expect(api.countRequests(...REFRESH)).toBe(1);
+    expect(reloaded.controller.getState()).toMatchObject({ phase: 'signed-in', mode: 'cookie' });
+  });
+
+  it('signs out with the reason when the stored session was revoked meanwhile', async () => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const { first } = await twoTabsLoggedIn(api);
+    const token = localStorage.getItem(STORAGE_KEYS.accessToken);
+    await first.controller.logOutEverywhere();
+    localStorage.setItem(STORAGE_KEYS.accessToken, token ?? '');
+
+    const reloaded = openTab(api, createFakeBrowser().join());
+    await reloaded.controller.start();
+
+    expect(reloaded.controller.getState()).toMatchObject({ phase: 'signed-out', notice: { code: 'token_revoked' } });
+    expect(localStorage.getItem(STORAGE_KEYS.accessToken)).toBeNull();
+  });
+});
