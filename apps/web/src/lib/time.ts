@@ -11,7 +11,9 @@ export function formatDuration(milliseconds: number): string {
 
 /** "in 4 min 12 s" for a future moment, "12 s ago" for a past one. */
 export function formatRelative(at: number, now: number): string {
-  return at >= now ? `in ${formatDuration(at - now)}` : `${formatDuration(now - at)} ago`;
+  // The page's clock ticks once a second, so a token issued a moment ago must not read "in 0 s".
+  if (Math.abs(at - now) < 1000) return 'just now';
+  return at > now ? `in ${formatDuration(at - now)}` : `${formatDuration(now - at)} ago`;
 }
 
 export function formatClock(at: number): string {
