@@ -71,8 +71,14 @@ export async function stopAllProcesses(): Promise<void> {
  * Last line of defence: the bench never leaves a server or autocannon running. Ctrl-C and
  * SIGTERM stop the children and then run `cleanup` (temp dirs); a plain exit kills what is left.
  */
+let stopping = false;
+
+/** True once Ctrl-C or SIGTERM has started the shutdown. */
+export function isStopping(): boolean {
+  return stopping;
+}
+
 export function stopChildrenOnExit(cleanup: () => Promise<void>): void {
-  let stopping = false;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
     process.once(signal, () => {
       if (stopping) return;

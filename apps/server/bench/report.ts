@@ -138,6 +138,9 @@ export function judgeBudgets({ rows, coldStartsMs, initialJs, propagation }: Bud
   return budgets;
 }
 
+/** Whole numbers, except for slow targets (login) where the decimal is the information. */
+const perSecond = (value: number) => (value < 100 ? value.toFixed(1) : String(Math.round(value)));
+
 function kB(bytes: number): string {
   return `${(bytes / 1000).toFixed(1)} kB`;
 }
@@ -147,7 +150,7 @@ export function formatTable(rows: Row[]): string {
   const lines = [
     '| target | req/s | p99 ms | x bare | x @fastify/jwt |',
     '| --- | ---: | ---: | ---: | ---: |',
-    ...rows.map((row) => `| ${row.label} | ${Math.round(row.requestsPerSec)} | ${row.p99Ms} | ${ratio(row.vsBare)} | ${ratio(row.vsFastifyJwt)} |`),
+    ...rows.map((row) => `| ${row.label} | ${perSecond(row.requestsPerSec)} | ${row.p99Ms} | ${ratio(row.vsBare)} | ${ratio(row.vsFastifyJwt)} |`),
   ];
   return lines.join('\n');
 }

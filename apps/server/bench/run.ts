@@ -11,8 +11,8 @@ import { signHs256 } from './hs256.js';
 import { closeConnections, request } from './http.js';
 import { runLoad, type LoadResult } from './load.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
-import { measureInitialJs } from './page-weight.js';
-import { detectPinning, stopAllProcesses, stopChildrenOnExit, type Pinning } from './processes.js';
+import { measureInitialJs, type InitialJs } from './page-weight.js';
+import { detectPinning, isStopping, stopAllProcesses, stopChildrenOnExit, type Pinning } from './processes.js';
 import { deleteKeysWithPrefix } from './redis.js';
 import { formatBudgets, formatTable, judgeBudgets, summarise, writeJson, type BudgetInputs, type TargetRuns } from './report.js';
 import { measureRevocationPropagation } from './revocation.js';
@@ -55,21 +55,8 @@ async function main(): Promise<number> {
 }
 
 async function measure(options: BenchOptions, pinning: Pinning, context: ServerContext, redisKeyPrefix: string): Promise<number> {
-  const initialJs = (() => {
-    try {
-      return measureInitialJs();
-    } catch (error) {
-      return error as Error;
-    }
-  })();
-
-  // Cold starts first, each in a fresh data dir (the key is generated, the schema created), while nothing else of ours runs.
-  const coldStartsMs: number[] = [];
-  for (let start = 0; start < options.coldStarts; start++) {
-    const server = await startJwtLab({ name: `cold start ${start + 1}`, dataDir: path.join(context.workDir, `cold-${start}`), jwtSecret: newSecret() }, context);
-    coldStartsMs.push(server.startMs);
-    await server.stop();
-  }
+  const initialJs = measureInitialJsOrError();
+  const coldStartsMs = await measureColdStarts(options.coldStarts, context);
   log(`cold start (spawn to first 200): ${coldStartsMs.map((ms) => `${ms.toFixed(0)} ms`).join(', ')}`);
 
   const referenceSecret = newSecret();
@@ -78,55 +65,39 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
   const referenceToken = signHs256(referenceSecret, 3600);
   if ((await getPrivate(fastifyJwt.url, { authorization: `Bearer ${referenceToken}` })).status !== 200) throw new Error('the @fastify/jwt reference refused its token');
 
-  const sqliteInstance: JwtLabInstance = { name: 'jwt-lab sqlite', dataDir: path.join(context.workDir, 'sqlite'), jwtSecret: newSecret() };
-  const sqlite = await startJwtLab(sqliteInstance, context);
+  const sqlite = await startJwtLab({ name: 'jwt-lab sqlite', dataDir: path.join(context.workDir, 'sqlite'), jwtSecret: newSecret() }, context);
   log('preparing accounts (register and logins run scrypt at the default cost: a few seconds)');
   const sqliteCredentials = await prepareCredentials(sqlite.url);
   const targets: Target[] = [...referenceTargets(bare.url, fastifyJwt.url, referenceToken), ...privateRouteTargets('sqlite', sqlite.url, sqliteCredentials)];
-
   const redis = await startRedisInstance(options, context, redisKeyPrefix);
   if (redis.server) targets.push(...privateRouteTargets('redis', redis.server.url, await prepareCredentials(redis.server.url)));
 
-  const interleaved = targets.filter((target) => target.interleaved);
-  const runs = new Map<string, LoadResult[]>(interleaved.map((target) => [target.id, []]));
-  log(`warm-up: ${options.warmupSec} s per target`);
-  for (const target of interleaved) await runLoad({ ...target.load, connections: options.connections, durationSec: options.warmupSec }, pinning.loadCpu);
-
-  for (let round = 0; round < options.rounds; round++) {
-    // Rotating the order keeps any drift in background load from always hitting the same target first.
-    const order = interleaved.map((_, index) => interleaved[(index + round) % interleaved.length]!);
-    for (const target of order) {
-      const result = await runLoad({ ...target.load, connections: options.connections, durationSec: options.durationSec }, pinning.loadCpu);
-      runs.get(target.id)!.push(result);
-      log(`round ${round + 1}/${options.rounds}  ${target.label.padEnd(52)} ${Math.round(result.requestsPerSec).toString().padStart(6)} req/s  p99 ${result.p99Ms} ms`);
-    }
-  }
+  const interleavedRuns = await runInterleaved(targets, options, pinning.loadCpu);
 
   const login = loginTarget(sqlite.url, sqliteCredentials);
-  log(`${login.label}: one run of ${options.loginDurationSec} s, ${LOGIN_CONNECTIONS} connections`);
+  log(`${login.label}: one run of ${options.loginDurationSec} s, ${LOGIN_CONNECTIONS} connection`);
   const loginRun = await runLoad({ ...login.load, connections: LOGIN_CONNECTIONS, durationSec: options.loginDurationSec }, pinning.loadCpu);
 
-  // The references and our first instances are done: the propagation check gets core 0 to itself.
+  // The references and the SQLite instance are done: the propagation check gets core 0 to itself.
   await Promise.all([bare.stop(), fastifyJwt.stop(), sqlite.stop()]);
   const propagation = await measurePropagation(options, context, redis);
 
-  const all: TargetRuns[] = [...interleaved.map((target) => ({ target, runs: runs.get(target.id)! })), { target: login, runs: [loginRun] }];
+  const all: TargetRuns[] = [...interleavedRuns, { target: login, runs: [loginRun] }];
   const rows = summarise(all);
-  const inputs: BudgetInputs = { rows, coldStartsMs, initialJs, propagation };
-  const budgets = judgeBudgets(inputs);
+  const budgets = judgeBudgets({ rows, coldStartsMs, initialJs, propagation });
+  const failed = budgets.filter((budget) => budget.verdict === 'FAIL');
 
   log('');
   log(formatTable(rows));
   log('');
   log(formatBudgets(budgets));
-  const failed = budgets.filter((budget) => budget.verdict === 'FAIL');
   writeJson(options.outFile, {
     generatedAt: new Date().toISOString(),
     commit: gitDescribe(),
     machine: { cores: availableParallelism(), node: process.version, pinning: pinning.description },
     options: { ...options, redisUrl: options.redisUrl ? 'set' : 'unset' },
     rows,
-    rounds: Object.fromEntries(all.map(({ target, runs: results }) => [target.id, results])),
+    rounds: Object.fromEntries(all.map(({ target, runs }) => [target.id, runs])),
     coldStartsMs,
     initialJs,
     revocationPropagation: propagation,
@@ -138,6 +109,45 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
   if (options.quick) log('--quick: one short round; run pnpm bench without it before quoting any number');
   log(failed.length === 0 ? 'every budget met' : `${failed.length} budget(s) missed`);
   return failed.length === 0 ? 0 : 1;
+}
+
+/** A missing web build is a failed budget in the table, not a reason to skip the server measurements. */
+function measureInitialJsOrError(): InitialJs | Error {
+  try {
+    return measureInitialJs();
+  } catch (error) {
+    return error instanceof Error ? error : new Error(String(error));
+  }
+}
+
+/** Separate starts, each in a fresh data dir (the key is generated, the schema created), before anything else of ours runs. */
+async function measureColdStarts(count: number, context: ServerContext): Promise<number[]> {
+  const startsMs: number[] = [];
+  for (let start = 0; start < count; start++) {
+    const server = await startJwtLab({ name: `cold start ${start + 1}`, dataDir: path.join(context.workDir, `cold-${start}`), jwtSecret: newSecret() }, context);
+    startsMs.push(server.startMs);
+    await server.stop();
+  }
+  return startsMs;
+}
+
+/** A discarded warm-up per target, then every target once per round; result index = round. */
+async function runInterleaved(targets: Target[], options: BenchOptions, loadCpu: number | null): Promise<TargetRuns[]> {
+  const interleaved = targets.filter((target) => target.interleaved);
+  const measured = interleaved.map((target) => ({ target, runs: [] as LoadResult[] }));
+  log(`warm-up: ${options.warmupSec} s per target`);
+  for (const { target } of measured) await runLoad({ ...target.load, connections: options.connections, durationSec: options.warmupSec }, loadCpu);
+
+  for (let round = 0; round < options.rounds; round++) {
+    // Rotating the order keeps a drift in background load from always hitting the same target first.
+    const order = measured.map((_, index) => measured[(index + round) % measured.length]!);
+    for (const { target, runs } of order) {
+      const result = await runLoad({ ...target.load, connections: options.connections, durationSec: options.durationSec }, loadCpu);
+      runs.push(result);
+      log(`round ${round + 1}/${options.rounds}  ${target.label.padEnd(40)} ${Math.round(result.requestsPerSec).toString().padStart(6)} req/s  p99 ${result.p99Ms} ms`);
+    }
+  }
+  return measured;
 }
 
 interface RedisInstance {
@@ -189,6 +199,8 @@ function gitDescribe(): string {
 main().then(
   (code) => process.exit(code),
   async (error: unknown) => {
+    // After Ctrl-C the interrupted load run fails too; the signal handler has said why already.
+    if (isStopping()) return;
     console.error(`bench failed: ${error instanceof Error ? error.message : String(error)}`);
     await stopAllProcesses();
     process.exit(2);
