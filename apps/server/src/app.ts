@@ -4,13 +4,16 @@ import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import { createAuthHooks } from './auth/authenticate.js';
-import { createLoginThrottle, DEFAULT_LOGIN_THROTTLE } from './auth/login-throttle.js';
+import { createAccountLinks } from './auth/account-links.js';
+import { createLoginThrottle, DEFAULT_LINK_REQUEST_THROTTLE, DEFAULT_LOGIN_THROTTLE } from './auth/login-throttle.js';
 import { createPasswordHasher } from './auth/passwords.js';
 import { createSessionService } from './auth/session-service.js';
 import type { Config } from './config/config.js';
 import errorHandler from './plugins/error-handler.js';
 import securityHeaders from './plugins/security-headers.js';
 import webApp from './plugins/web-app.js';
+import { createFileOutbox } from './outbox/outbox.js';
+import { accountLinkRoutes } from './routes/account-link-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { privateRoutes } from './routes/private-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
@@ -30,6 +33,7 @@ export interface AppOptions {
   /** Built SPA to serve at `/`; null serves the API only. */
   webRoot?: string | null;
   loginThrottle?: Partial<typeof DEFAULT_LOGIN_THROTTLE>;
+  linkRequestThrottle?: Partial<typeof DEFAULT_LINK_REQUEST_THROTTLE>;
 }
 
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -78,12 +82,28 @@ export async function buildApp(options: AppOptions) {
     audience: config.audience,
     accessTokenTtl: config.accessTokenTtl,
     refreshTokenTtl: config.refreshTokenTtl,
+    linkTokenTtl: config.linkTokenTtl,
     now,
   });
   const throttle = createLoginThrottle({ attempts: stores.attempts, ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle, now });
-  const sessions = createSessionService({ stores, tokens, passwords: createPasswordHasher({ cost: config.passwordHashCost }), throttle, now });
+  const passwords = createPasswordHasher({ cost: config.passwordHashCost });
+  const sessions = createSessionService({ stores, tokens, passwords, throttle, now });
+  const outbox = createFileOutbox({ dir: path.join(config.dataDir, 'outbox'), now });
+  const accountLinks = createAccountLinks({ stores, tokens, passwords, outbox, publicUrl: config.publicUrl, linkTokenTtl: config.linkTokenTtl, now });
+  const linkRequestThrottle = createLoginThrottle({ attempts: stores.attempts, scope: 'links', ...DEFAULT_LINK_REQUEST_THROTTLE, ...options.linkRequestThrottle, now });
   const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now });
-  const context: RouteContext = { sessions, transports, hooks: createAuthHooks({ sessions, transports }), stores, keys, tokens };
+  const context: RouteContext = {
+    sessions,
+    transports,
+    hooks: createAuthHooks({ sessions, transports }),
+    stores,
+    keys,
+    tokens,
+    accountLinks,
+    linkRequestThrottle,
+    outbox,
+    outboxPage: config.outboxPage,
+  };
 
   // JSON only: Fastify would otherwise parse text/plain too, which HTML forms can send cross-site.
   app.removeContentTypeParser('text/plain');
@@ -94,11 +114,14 @@ export async function buildApp(options: AppOptions) {
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);
   await app.register(privateRoutes, context);
+  await app.register(accountLinkRoutes, context);
   const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;
   if (webRoot) await app.register(webApp, { root: webRoot });
 
   const purge = setInterval(() => {
-    stores.sessions.purgeExpired(now()).catch((error: unknown) => app.log.warn({ err: error }, 'could not purge expired sessions'));
+    Promise.all([stores.sessions.purgeExpired(now()), stores.links.purgeExpired(now())]).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'could not purge expired sessions and links'),
+    );
   }, PURGE_INTERVAL_MS);
   // A rotation by `pnpm keys rotate` (or another instance) is picked up without a restart.
   const keyReload = setInterval(() => {

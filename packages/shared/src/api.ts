@@ -14,6 +14,10 @@ export const Username = Type.String({
 });
 export const Password = Type.String({ minLength: 8, maxLength: 256 });
 
+/** A deliberately plain address check: one @, no spaces, a dot in the domain. The link proves the rest. */
+export const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
+export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: EMAIL_PATTERN, description: 'an email address' });
+
 export const CredentialMode = Type.Union([Type.Literal('header'), Type.Literal('cookie')]);
 export type CredentialMode = Static<typeof CredentialMode>;
 
@@ -21,7 +25,7 @@ export const PublicUser = Type.Object({ id: Type.String(), username: Type.String
 export type PublicUser = Static<typeof PublicUser>;
 
 export const RegisterRequest = Type.Object(
-  { username: Username, password: Password },
+  { username: Username, password: Password, email: Type.Optional(Email) },
   { additionalProperties: false },
 );
 export type RegisterRequest = Static<typeof RegisterRequest>;
@@ -106,6 +110,48 @@ export type PublicJwk = Static<typeof PublicJwk>;
 
 export const JwksResponse = Type.Object({ keys: Type.Array(PublicJwk) });
 export type JwksResponse = Static<typeof JwksResponse>;
+
+// Single-use links: email verification and password reset.
+
+/** Asking for a link: the answer is the same whether or not an account has that address. */
+export const LinkRequest = Type.Object({ email: Email }, { additionalProperties: false });
+export type LinkRequest = Static<typeof LinkRequest>;
+
+export const LinkRequestAccepted = Type.Object({ message: Type.String() });
+export type LinkRequestAccepted = Static<typeof LinkRequestAccepted>;
+
+export const LinkToken = Type.String({ minLength: 1, maxLength: 4096 });
+
+export const VerifyEmailRequest = Type.Object({ token: LinkToken }, { additionalProperties: false });
+export type VerifyEmailRequest = Static<typeof VerifyEmailRequest>;
+
+export const VerifyEmailResponse = Type.Object({ user: PublicUser, email: Type.String(), message: Type.String() });
+export type VerifyEmailResponse = Static<typeof VerifyEmailResponse>;
+
+export const PasswordResetRequest = Type.Object({ token: LinkToken, password: Password }, { additionalProperties: false });
+export type PasswordResetRequest = Static<typeof PasswordResetRequest>;
+
+export const PasswordResetResponse = Type.Object({
+  user: PublicUser,
+  /** How many sessions the reset ended (every session of the user). */
+  sessionsRevoked: Type.Integer(),
+  message: Type.String(),
+});
+export type PasswordResetResponse = Static<typeof PasswordResetResponse>;
+
+/** A message in the local outbox that stands in for email. */
+export const OutboxMessage = Type.Object({
+  id: Type.String(),
+  to: Type.String(),
+  subject: Type.String(),
+  text: Type.String(),
+  link: Type.String(),
+  sentAt: Type.String({ format: 'date-time' }),
+});
+export type OutboxMessage = Static<typeof OutboxMessage>;
+
+export const OutboxResponse = Type.Object({ messages: Type.Array(OutboxMessage) });
+export type OutboxResponse = Static<typeof OutboxResponse>;
 
 /** Counters an operator (or the benchmark) reads; nothing secret. */
 export const MetricsResponse = Type.Object({

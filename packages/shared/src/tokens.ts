@@ -4,6 +4,12 @@ import { Type, type Static } from 'typebox';
 export const ACCESS_TOKEN_TYPE = 'at+jwt';
 export const REFRESH_TOKEN_TYPE = 'rt+jwt';
 
+/** Single-use links (email verification, password reset) carry their own type and audience. */
+export const LINK_TOKEN_TYPE = 'link+jwt';
+export const LINK_AUDIENCE = 'jwt-lab-links';
+export const LINK_PURPOSES = ['verify-email', 'password-reset'] as const;
+export type LinkPurpose = (typeof LINK_PURPOSES)[number];
+
 export const JWT_ALGORITHMS = ['HS256', 'ES256', 'EdDSA'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 

@@ -3,6 +3,8 @@ import type { AttemptStore } from '../stores/types.js';
 
 export interface LoginThrottleOptions {
   attempts: AttemptStore;
+  /** Names this throttle's counters, so that logins and link requests are limited apart. */
+  scope?: string;
   /** Failed logins allowed per username in one window. */
   maxFailuresPerUsername: number;
   /** Failed logins allowed per client address in one window. */
@@ -17,6 +19,13 @@ export const DEFAULT_LOGIN_THROTTLE = {
   windowMs: 15 * 60 * 1000,
 };
 
+/** Link requests send messages: every request counts, per address and per client. */
+export const DEFAULT_LINK_REQUEST_THROTTLE = {
+  maxFailuresPerUsername: 5,
+  maxFailuresPerClient: 30,
+  windowMs: 15 * 60 * 1000,
+};
+
 /**
  * Limits password guessing: failures are counted per username (slows a targeted guess from many
  * addresses) and per client (slows one address spraying many usernames). Successful logins never
@@ -24,9 +33,11 @@ export const DEFAULT_LOGIN_THROTTLE = {
  */
 export function createLoginThrottle(options: LoginThrottleOptions) {
   const { attempts, windowMs, now } = options;
-  const keysFor = (client: string, username: string) => [
-    { key: `login:user:${username.toLowerCase()}`, limit: options.maxFailuresPerUsername },
-    { key: `login:client:${client}`, limit: options.maxFailuresPerClient },
+  const scope = options.scope ?? 'login';
+  const accountKey = (name: string) => `${scope}:user:${name.toLowerCase()}`;
+  const keysFor = (client: string, name: string) => [
+    { key: accountKey(name), limit: options.maxFailuresPerUsername },
+    { key: `${scope}:client:${client}`, limit: options.maxFailuresPerClient },
   ];
 
   return {
@@ -37,7 +48,7 @@ export function createLoginThrottle(options: LoginThrottleOptions) {
         const window = await attempts.peek(key, at);
         if (window && window.count >= limit) {
           const retryAfter = Math.max(1, Math.ceil((window.resetAt - at) / 1000));
-          throw new ApiError('rate_limited', `Too many failed logins. Try again in ${retryAfter} seconds.`, {
+          throw new ApiError('rate_limited', `Too many attempts. Try again in ${retryAfter} seconds.`, {
             'retry-after': String(retryAfter),
           });
         }
@@ -51,7 +62,7 @@ export function createLoginThrottle(options: LoginThrottleOptions) {
 
     /** A correct password clears the username's counter (not the client's). */
     async recordSuccess(username: string): Promise<void> {
-      await attempts.reset(`login:user:${username.toLowerCase()}`);
+      await attempts.reset(accountKey(username));
     },
   };
 }

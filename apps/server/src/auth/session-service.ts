@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { AccessTokenClaims, CredentialMode, PublicUser } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
-import type { SessionRecord, Stores } from '../stores/types.js';
+import type { SessionRecord, Stores, UserRecord } from '../stores/types.js';
 import { TokenError, type TokenService } from '../tokens/token-service.js';
 import type { LoginThrottle } from './login-throttle.js';
 import type { PasswordHasher } from './passwords.js';
@@ -31,7 +31,7 @@ export interface SessionServiceOptions {
   now: () => number;
 }
 
-const publicUser = (user: { id: string; username: string }): PublicUser => ({ id: user.id, username: user.username });
+export const publicUser = (user: { id: string; username: string }): PublicUser => ({ id: user.id, username: user.username });
 
 /** Turns a token failure into the API's answer: only a genuine, expired token is "expired". */
 function refuseToken(error: unknown): never {
@@ -57,10 +57,10 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
   }
 
   return {
-    async register(username: string, password: string): Promise<PublicUser> {
-      const user = { id: randomUUID(), username, passwordHash: await passwords.hash(password), createdAt: now() };
+    async register(username: string, password: string, email?: string): Promise<UserRecord> {
+      const user: UserRecord = { id: randomUUID(), username, passwordHash: await passwords.hash(password), createdAt: now(), email: email ?? null, emailVerifiedAt: null };
       if (!(await stores.users.create(user))) throw new ApiError('username_taken');
-      return publicUser(user);
+      return user;
     },
 
     /** Unknown user and wrong password take the same path, time and answer. */

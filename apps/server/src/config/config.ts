@@ -22,6 +22,12 @@ export interface Config {
   logLevel: LogLevel;
   /** log2 of scrypt's N; 17 is OWASP's minimum for scrypt. */
   passwordHashCost: number;
+  /** Where people reach the page; links in messages point here (never at a request's Host header). */
+  publicUrl: string;
+  /** Lifetime of single-use links (email verification, password reset), seconds. */
+  linkTokenTtl: number;
+  /** Whether the page may list the local outbox (every message, every link): for local runs only. */
+  outboxPage: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -50,8 +56,9 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
   if (refreshTokenTtl < accessTokenTtl) {
     throw new ConfigError('REFRESH_TOKEN_TTL', `must be at least ACCESS_TOKEN_TTL (${accessTokenTtl} s)`);
   }
+  const port = integer(env, 'PORT', 3000, 0, 65_535);
   return {
-    port: integer(env, 'PORT', 3000, 0, 65_535),
+    port,
     host: text(env, 'HOST', '127.0.0.1'),
     dataDir: path.resolve(cwd, text(env, 'DATA_DIR', './data')),
     jwtSecret: secret(env, 'JWT_SECRET', jwtAlg),
@@ -66,6 +73,10 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     redisKeyPrefix: text(env, 'REDIS_KEY_PREFIX', 'jwt-lab:'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     passwordHashCost: integer(env, 'PASSWORD_HASH_COST', 17, 12, 20),
+    publicUrl: publicUrl(env, port),
+    linkTokenTtl: integer(env, 'LINK_TOKEN_TTL', 900, 60, 86_400),
+    // The outbox lists every message with its link: a local stand-in for email, never for production.
+    outboxPage: boolean(env, 'OUTBOX_PAGE', raw(env, 'NODE_ENV') !== 'production'),
   };
 }
 
@@ -128,6 +139,19 @@ function previousSecret(env: Env, alg: JwtAlgorithm): Buffer | undefined {
   if (current === undefined) throw new ConfigError('JWT_PREVIOUS_SECRET', 'needs JWT_SECRET: it is the secret JWT_SECRET replaced');
   if (current.equals(previous)) throw new ConfigError('JWT_PREVIOUS_SECRET', 'is the same as JWT_SECRET; set it to the old secret');
   return previous;
+}
+
+function publicUrl(env: Env, port: number): string {
+  const value = raw(env, 'PUBLIC_URL');
+  if (value === undefined) return `http://localhost:${port === 0 ? 3000 : port}`;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError('PUBLIC_URL', `is not a URL (expected e.g. https://jwt-lab.example), got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('PUBLIC_URL', 'must start with http:// or https://');
+  return url.origin;
 }
 
 function redisUrl(env: Env): string | undefined {

@@ -1,20 +1,23 @@
 import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterResponse, SessionResponse } from '@jwt-lab/shared';
 import { Type } from 'typebox';
 import { requireAuth } from '../auth/authenticate.js';
+import { publicUser } from '../auth/session-service.js';
 import { ApiError } from '../errors/api-error.js';
 import { assertCsrfToken, assertSameOrigin } from '../transports/csrf.js';
 import { errorResponses, type App, type RouteContext } from './route-context.js';
 
 const NoContent = Type.Null();
 
-export async function authRoutes(app: App, { sessions, transports, hooks }: RouteContext) {
+export async function authRoutes(app: App, { sessions, transports, hooks, accountLinks }: RouteContext) {
   app.post(
     '/api/auth/register',
     { schema: { body: RegisterRequest, response: { 201: RegisterResponse, ...errorResponses(400, 403, 409, 413, 415) } } },
     async (request, reply) => {
       assertSameOrigin(request);
-      const user = await sessions.register(request.body.username, request.body.password);
-      return reply.status(201).send({ user });
+      const { username, password, email } = request.body;
+      const user = await sessions.register(username, password, email);
+      if (email) accountLinks.sendVerification(user).catch((error: unknown) => request.log.error({ err: error }, 'could not send the verification message'));
+      return reply.status(201).send({ user: publicUser(user) });
     },
   );
 

@@ -1,7 +1,10 @@
 import type { FastifyInstance, FastifyBaseLogger, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ErrorResponse } from '@jwt-lab/shared';
+import type { AccountLinks } from '../auth/account-links.js';
 import type { AuthHooks } from '../auth/authenticate.js';
+import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { Outbox } from '../outbox/outbox.js';
 import type { SessionService } from '../auth/session-service.js';
 import type { Stores } from '../stores/types.js';
 import type { KeyRing } from '../tokens/key-ring.js';
@@ -18,6 +21,10 @@ export interface RouteContext {
   stores: Stores;
   keys: KeyRing;
   tokens: TokenService;
+  accountLinks: AccountLinks;
+  linkRequestThrottle: LoginThrottle;
+  outbox: Outbox;
+  outboxPage: boolean;
 }
 
 /** One response schema per error status a route can answer. */

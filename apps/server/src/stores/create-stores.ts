@@ -16,7 +16,8 @@ export function storeKindFor(config: Pick<Config, 'redisUrl'>): Stores['kind'] {
 
 /**
  * The stores of this deployment. Users always live in the SQLite file under dataDir; with a Redis
- * URL, sessions and login attempts live in Redis so that every instance shares them. Throws
+ * URL, sessions and login attempts live in Redis so that every instance shares them (spent links
+ * stay with the users they belong to). Throws
  * ConfigError (naming REDIS_URL) when Redis cannot be used.
  */
 export async function createStores(config: StoreOptions, log?: StoreLog): Promise<Stores> {
@@ -48,6 +49,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
   return {
     kind: 'redis',
     users: sqlite.users,
+    links: sqlite.links,
     sessions,
     attempts: createRedisAttemptStore({ client, keyPrefix: config.redisKeyPrefix }),
     async ping() {

@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttemptStore, SessionRecord, SessionStore, UserStore } from './types.js';
+import type { AttemptStore, SessionRecord, SessionStore, SpentLinkStore, UserStore } from './types.js';
 
 /** What the suite needs from one engine's adapters. */
 export interface StoresUnderTest {
   users: UserStore;
+  links: SpentLinkStore;
   sessions: SessionStore;
   attempts: AttemptStore;
   close(): Promise<void>;
@@ -29,7 +30,14 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
     });
 
     const unique = (prefix: string) => `${prefix}_${randomUUID().slice(0, 8)}`;
-    const newUser = (username = unique('user')) => ({ id: randomUUID(), username, passwordHash: `scrypt$${randomUUID()}`, createdAt: t0 });
+    const newUser = (username = unique('user'), email: string | null = null) => ({
+      id: randomUUID(),
+      username,
+      passwordHash: `scrypt$${randomUUID()}`,
+      createdAt: t0,
+      email,
+      emailVerifiedAt: null,
+    });
     /** A stored user to own sessions: the SQLite schema refuses a session of an unknown user. */
     const storedUserId = async () => {
       const user = newUser();
@@ -68,6 +76,47 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await stores.users.findByUsername(user.username.toUpperCase())).toEqual(user);
         expect(await stores.users.create(newUser(user.username.toLowerCase()))).toBe(false);
         expect(await stores.users.findByUsername(user.username)).toEqual(user);
+      });
+    });
+
+    describe('user email and password', () => {
+      it('finds every account of an address, case-insensitively, and none of another', async () => {
+        const email = `${unique('Mail')}@Example.test`;
+        const first = newUser(undefined, email);
+        const second = newUser(undefined, email.toLowerCase());
+        await stores.users.create(first);
+        await stores.users.create(second);
+        await stores.users.create(newUser(undefined, `${unique('other')}@example.test`));
+        const found = await stores.users.findByEmail(email.toUpperCase());
+        expect(found.map((user) => user.id).sort()).toEqual([first.id, second.id].sort());
+        expect(await stores.users.findByEmail(`${unique('nobody')}@example.test`)).toEqual([]);
+      });
+
+      it('marks an address verified and replaces a password hash', async () => {
+        const user = newUser(undefined, `${unique('v')}@example.test`);
+        await stores.users.create(user);
+        await stores.users.markEmailVerified(user.id, t0 + 5);
+        await stores.users.setPasswordHash(user.id, 'scrypt$new');
+        expect(await stores.users.findById(user.id)).toEqual({ ...user, emailVerifiedAt: t0 + 5, passwordHash: 'scrypt$new' });
+      });
+    });
+
+    describe('spent links', () => {
+      it('spends a jti once: the second spend, even concurrent, is refused', async () => {
+        const jti = randomUUID();
+        const results = await Promise.all([stores.links.spend(jti, t0 + HOUR), stores.links.spend(jti, t0 + HOUR)]);
+        expect(results.sort()).toEqual([false, true]);
+        expect(await stores.links.spend(jti, t0 + HOUR)).toBe(false);
+      });
+
+      it('forgets spent links once they expired (they could not be used anyway)', async () => {
+        const expired = randomUUID();
+        const live = randomUUID();
+        await stores.links.spend(expired, t0 + 1000);
+        await stores.links.spend(live, t0 + HOUR);
+        await stores.links.purgeExpired(t0 + 2000);
+        expect(await stores.links.spend(expired, t0 + HOUR)).toBe(true);
+        expect(await stores.links.spend(live, t0 + HOUR)).toBe(false);
       });
     });
 

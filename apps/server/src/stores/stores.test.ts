@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startRedisServer, uniqueKeyPrefix, type RedisServer } from '../../test/support/redis-server.js';
 import { createStores } from './create-stores.js';
-import { createMemoryAttemptStore, createMemorySessionStore, createMemoryUserStore } from './memory/memory-stores.js';
+import { createMemoryAttemptStore, createMemorySessionStore, createMemorySpentLinkStore, createMemoryUserStore } from './memory/memory-stores.js';
 import { createSqliteStores } from './sqlite/sqlite-stores.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -28,6 +28,7 @@ afterAll(async () => {
 
 describeStoreContract('memory', async () => ({
   users: createMemoryUserStore(),
+  links: createMemorySpentLinkStore(),
   sessions: createMemorySessionStore(),
   attempts: createMemoryAttemptStore(),
   close: async () => {},

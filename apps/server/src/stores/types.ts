@@ -9,6 +9,9 @@ export interface UserRecord {
   username: string;
   passwordHash: string;
   createdAt: number;
+  /** Optional at registration; several accounts may share one address. */
+  email?: string | null;
+  emailVerifiedAt?: number | null;
 }
 
 export interface UserStore {
@@ -16,6 +19,17 @@ export interface UserStore {
   create(user: UserRecord): Promise<boolean>;
   findByUsername(username: string): Promise<UserRecord | undefined>;
   findById(id: string): Promise<UserRecord | undefined>;
+  /** Every account registered with this address (case-insensitively). */
+  findByEmail(email: string): Promise<UserRecord[]>;
+  markEmailVerified(id: string, at: number): Promise<void>;
+  setPasswordHash(id: string, passwordHash: string): Promise<void>;
+}
+
+/** The ids (jti) of single-use link tokens already spent, kept until the links expire. */
+export interface SpentLinkStore {
+  /** Records the jti; false when it was already spent. Atomic: of two concurrent uses one wins. */
+  spend(jti: string, expiresAt: number): Promise<boolean>;
+  purgeExpired(now: number): Promise<void>;
 }
 
 export interface SessionRecord {
@@ -67,6 +81,7 @@ export interface AttemptStore {
 export interface Stores {
   kind: 'sqlite' | 'redis';
   users: UserStore;
+  links: SpentLinkStore;
   sessions: SessionStore;
   attempts: AttemptStore;
   /** Resolves when the engines answer; rejects with StoreUnavailableError otherwise. */

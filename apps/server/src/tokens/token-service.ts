@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { ACCESS_TOKEN_TYPE, REFRESH_TOKEN_TYPE, type AccessTokenClaims } from '@jwt-lab/shared';
+import { ACCESS_TOKEN_TYPE, LINK_AUDIENCE, LINK_TOKEN_TYPE, REFRESH_TOKEN_TYPE, type AccessTokenClaims, type LinkPurpose } from '@jwt-lab/shared';
 import type { KeyRing, TokenUse } from './key-ring.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 
@@ -20,6 +20,16 @@ export interface RefreshTokenClaims {
   exp: number;
 }
 
+export interface LinkTokenClaims {
+  sub: string;
+  jti: string;
+  purpose: LinkPurpose;
+  /** Password reset only: a fingerprint of the password hash the link was made for. */
+  pwd?: string;
+  iat: number;
+  exp: number;
+}
+
 export interface TokenServiceOptions {
   keys: KeyRing;
   issuer: string;
@@ -28,6 +38,8 @@ export interface TokenServiceOptions {
   refreshTokenTtl: number;
   /** Milliseconds since the epoch; injected so tests can move time. */
   now: () => number;
+  /** Lifetime of single-use link tokens, seconds. */
+  linkTokenTtl?: number;
   /** How many verified access tokens to remember (0 turns the cache off). */
   verifiedTokenCacheSize?: number;
 }
@@ -52,34 +64,34 @@ export function createTokenService(options: TokenServiceOptions) {
   const nowSeconds = () => Math.floor(now() / 1000);
   const verified = createVerifiedTokenCache({ capacity: options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, now });
 
-  async function sign(payload: JWTPayload, typ: string, ttl: number) {
+  async function sign(payload: JWTPayload, typ: string, ttl: number, aud = audience) {
     const iat = nowSeconds();
     const exp = iat + ttl;
     const signer = keys.current();
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: keys.alg, typ, kid: signer.kid })
       .setIssuer(issuer)
-      .setAudience(audience)
+      .setAudience(aud)
       .setIssuedAt(iat)
       .setExpirationTime(exp)
       .sign(signer.key);
     return { token, iat, exp };
   }
 
-  async function verify(token: string, typ: string, use: TokenUse): Promise<JWTPayload> {
+  async function verify(token: string, typ: string, use: TokenUse, aud = audience, bindingClaim = 'sid'): Promise<JWTPayload> {
     if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid');
     const key = await keyFor(token, use);
     try {
       const { payload } = await jwtVerify(token, key, {
         algorithms: [keys.alg],
         issuer,
-        audience,
+        audience: aud,
         typ,
-        requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', 'sid'],
+        requiredClaims: ['iss', 'aud', 'sub', 'iat', 'exp', 'jti', bindingClaim],
         clockTolerance: 0,
         currentDate: new Date(now()),
       });
-      if (![payload.sub, payload.jti, payload['sid']].every((claim) => typeof claim === 'string')) {
+      if (![payload.sub, payload.jti, payload[bindingClaim]].every((claim) => typeof claim === 'string')) {
         throw new TokenError('invalid');
       }
       return payload;
@@ -135,6 +147,19 @@ export function createTokenService(options: TokenServiceOptions) {
     async verifyRefreshToken(token: string): Promise<RefreshTokenClaims> {
       const payload = await verify(token, REFRESH_TOKEN_TYPE, 'refresh');
       return payload as unknown as RefreshTokenClaims;
+    },
+
+    /** A link token: its own typ and audience, so it is never an access or refresh token. */
+    async issueLinkToken(subject: { sub: string; purpose: LinkPurpose; pwd?: string }) {
+      const jti = randomUUID();
+      const { token, exp } = await sign({ ...subject, jti }, LINK_TOKEN_TYPE, options.linkTokenTtl ?? 900, LINK_AUDIENCE);
+      return { token, jti, exp };
+    },
+
+    async verifyLinkToken(token: string, purpose: LinkPurpose): Promise<LinkTokenClaims> {
+      const payload = (await verify(token, LINK_TOKEN_TYPE, 'refresh', LINK_AUDIENCE, 'purpose')) as unknown as LinkTokenClaims;
+      if (payload.purpose !== purpose) throw new TokenError('invalid');
+      return payload;
     },
   };
 }

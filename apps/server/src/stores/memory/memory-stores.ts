@@ -1,4 +1,4 @@
-import type { AttemptStore, AttemptWindow, SessionRecord, SessionStore, UserRecord, UserStore } from '../types.js';
+import type { AttemptStore, AttemptWindow, SessionRecord, SessionStore, SpentLinkStore, UserRecord, UserStore } from '../types.js';
 
 // In-memory adapters: for unit tests only (nothing survives a restart, nothing is shared).
 
@@ -21,7 +21,31 @@ export function createMemoryUserStore() {
       const user = byId.get(id);
       return user && { ...user };
     },
+    findByEmail: async (email) =>
+      [...byId.values()].filter((user) => user.email?.toLowerCase() === email.toLowerCase()).map((user) => ({ ...user })),
+    markEmailVerified: async (id, at) => {
+      const user = byId.get(id);
+      if (user) user.emailVerifiedAt = at;
+    },
+    setPasswordHash: async (id, passwordHash) => {
+      const user = byId.get(id);
+      if (user) user.passwordHash = passwordHash;
+    },
   } satisfies UserStore;
+}
+
+export function createMemorySpentLinkStore() {
+  const spent = new Map<string, number>();
+  return {
+    spend: async (jti, expiresAt) => {
+      if (spent.has(jti)) return false;
+      spent.set(jti, expiresAt);
+      return true;
+    },
+    purgeExpired: async (now) => {
+      for (const [jti, expiresAt] of spent) if (expiresAt <= now) spent.delete(jti);
+    },
+  } satisfies SpentLinkStore;
 }
 
 export function createMemorySessionStore() {

@@ -25,6 +25,10 @@ const SCHEMA = `
   );
   CREATE INDEX IF NOT EXISTS sessions_by_user ON sessions(user_id);
   CREATE INDEX IF NOT EXISTS sessions_by_expiry ON sessions(expires_at);
+  CREATE TABLE IF NOT EXISTS spent_links (
+    jti        TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  );
   CREATE TABLE IF NOT EXISTS attempts (
     key      TEXT PRIMARY KEY,
     count    INTEGER NOT NULL,
@@ -41,5 +45,20 @@ export function openDatabase(dataDir: string): SqliteDatabase {
   db.pragma('busy_timeout = 5000');
   db.pragma('foreign_keys = ON');
   db.exec(SCHEMA);
+  migrate(db);
   return db;
+}
+
+/** Columns added after the first release; each is added once, to databases that lack it. */
+const ADDED_COLUMNS: Array<{ table: string; column: string; definition: string }> = [
+  { table: 'users', column: 'email', definition: 'TEXT COLLATE NOCASE' },
+  { table: 'users', column: 'email_verified_at', definition: 'INTEGER' },
+];
+
+function migrate(db: SqliteDatabase) {
+  for (const { table, column, definition } of ADDED_COLUMNS) {
+    const columns = db.prepare<[], { name: string }>(`PRAGMA table_info(${table})`).all().map((row) => row.name);
+    if (!columns.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
+  db.exec('CREATE INDEX IF NOT EXISTS users_by_email ON users(email)');
 }

@@ -1,4 +1,4 @@
-import { StoreUnavailableError, type AttemptStore, type SessionRecord, type SessionStore, type Stores, type UserRecord, type UserStore } from '../types.js';
+import { StoreUnavailableError, type AttemptStore, type SpentLinkStore, type SessionRecord, type SessionStore, type Stores, type UserRecord, type UserStore } from '../types.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 
 /** SQLite errors other than constraint violations mean the engine failed: fail closed. */
@@ -26,10 +26,19 @@ interface UserRow {
   username: string;
   password_hash: string;
   created_at: number;
+  email: string | null;
+  email_verified_at: number | null;
 }
 
 const toUser = (row: UserRow | undefined): UserRecord | undefined =>
-  row && { id: row.id, username: row.username, passwordHash: row.password_hash, createdAt: row.created_at };
+  row && {
+    id: row.id,
+    username: row.username,
+    passwordHash: row.password_hash,
+    createdAt: row.created_at,
+    email: row.email,
+    emailVerifiedAt: row.email_verified_at,
+  };
 
 const toSession = (row: SessionRow | undefined): SessionRecord | undefined =>
   row && {
@@ -44,13 +53,22 @@ const toSession = (row: SessionRow | undefined): SessionRecord | undefined =>
   };
 
 export function createSqliteUserStore({ db }: { db: SqliteDatabase }) {
-  const insert = db.prepare('INSERT INTO users (id, username, password_hash, created_at) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING');
+  const insert = db.prepare(
+    'INSERT INTO users (id, username, password_hash, created_at, email, email_verified_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING',
+  );
   const byUsername = db.prepare<[string], UserRow>('SELECT * FROM users WHERE username = ?');
   const byId = db.prepare<[string], UserRow>('SELECT * FROM users WHERE id = ?');
+  const byEmail = db.prepare<[string], UserRow>('SELECT * FROM users WHERE email = ? ORDER BY created_at');
+  const verifyEmail = db.prepare('UPDATE users SET email_verified_at = ? WHERE id = ?');
+  const setPassword = db.prepare('UPDATE users SET password_hash = ? WHERE id = ?');
   return {
-    create: (user) => guard(() => insert.run(user.id, user.username, user.passwordHash, user.createdAt).changes === 1),
+    create: (user) =>
+      guard(() => insert.run(user.id, user.username, user.passwordHash, user.createdAt, user.email ?? null, user.emailVerifiedAt ?? null).changes === 1),
     findByUsername: (username) => guard(() => toUser(byUsername.get(username))),
     findById: (id) => guard(() => toUser(byId.get(id))),
+    findByEmail: (email) => guard(() => byEmail.all(email).map((row) => toUser(row)!)),
+    markEmailVerified: (id, at) => guard(() => void verifyEmail.run(at, id)),
+    setPasswordHash: (id, passwordHash) => guard(() => void setPassword.run(passwordHash, id)),
   } satisfies UserStore;
 }
 
@@ -93,6 +111,15 @@ export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
   } satisfies SessionStore;
 }
 
+export function createSqliteSpentLinkStore({ db }: { db: SqliteDatabase }) {
+  const insert = db.prepare('INSERT INTO spent_links (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+  const purge = db.prepare('DELETE FROM spent_links WHERE expires_at <= ?');
+  return {
+    spend: (jti, expiresAt) => guard(() => insert.run(jti, expiresAt).changes === 1),
+    purgeExpired: (now) => guard(() => void purge.run(now)),
+  } satisfies SpentLinkStore;
+}
+
 export function createSqliteAttemptStore({ db }: { db: SqliteDatabase }) {
   // A window that has ended starts again at 1; otherwise the count grows. One statement, so atomic.
   const bump = db.prepare<{ key: string; now: number; resetAt: number }, { count: number; reset_at: number }>(
@@ -126,6 +153,7 @@ export function createSqliteStores({ dataDir }: { dataDir: string }): Stores {
   return {
     kind: 'sqlite',
     users: createSqliteUserStore({ db }),
+    links: createSqliteSpentLinkStore({ db }),
     sessions: createSqliteSessionStore({ db }),
     attempts: createSqliteAttemptStore({ db }),
     ping: () => guard(() => void ping.get()),

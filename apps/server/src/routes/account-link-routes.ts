@@ -1,0 +1,41 @@
+import { LinkRequest, LinkRequestAccepted, OutboxResponse, PasswordResetRequest, PasswordResetResponse, VerifyEmailRequest, VerifyEmailResponse } from '@jwt-lab/shared';
+import { ApiError } from '../errors/api-error.js';
+import { assertSameOrigin } from '../transports/csrf.js';
+import { errorResponses, type App, type RouteContext } from './route-context.js';
+
+const ACCEPTED = 'If an account has this address, a message is on its way. The link in it works once, for a short while.';
+
+export async function accountLinkRoutes(app: App, { accountLinks, linkRequestThrottle, outbox, outboxPage }: RouteContext) {
+  // The two request routes answer 202 with one body whatever the address, and send after answering.
+  for (const [url, send] of [
+    ['/api/auth/verify-email/request', accountLinks.requestVerification],
+    ['/api/auth/password-reset/request', accountLinks.requestPasswordReset],
+  ] as const) {
+    app.post(url, { schema: { body: LinkRequest, response: { 202: LinkRequestAccepted, ...errorResponses(400, 403, 413, 415, 429) } } }, async (request, reply) => {
+      assertSameOrigin(request);
+      const { email } = request.body;
+      await linkRequestThrottle.assertAllowed(request.ip, email);
+      await linkRequestThrottle.recordFailure(request.ip, email); // every request counts
+      send(email, (error) => request.log.error({ err: error }, 'could not send a link'));
+      return reply.status(202).send({ message: ACCEPTED });
+    });
+  }
+
+  app.post('/api/auth/verify-email', { schema: { body: VerifyEmailRequest, response: { 200: VerifyEmailResponse, ...errorResponses(400, 403, 410, 413, 415) } } }, async (request) => {
+    assertSameOrigin(request);
+    const { user, email } = await accountLinks.verifyEmail(request.body.token);
+    return { user, email, message: `${email} is confirmed.` };
+  });
+
+  app.post('/api/auth/password-reset', { schema: { body: PasswordResetRequest, response: { 200: PasswordResetResponse, ...errorResponses(400, 403, 410, 413, 415) } } }, async (request) => {
+    assertSameOrigin(request);
+    const { user, sessionsRevoked } = await accountLinks.resetPassword(request.body.token, request.body.password);
+    return { user, sessionsRevoked, message: `Your password is changed, and every session of ${user.username} has been logged out (${sessionsRevoked}). Log in with the new password.` };
+  });
+
+  // Every message with its live link: only for local runs (OUTBOX_PAGE, off when NODE_ENV=production).
+  app.get('/api/outbox', { schema: { response: { 200: OutboxResponse, ...errorResponses(404) } } }, async () => {
+    if (!outboxPage) throw new ApiError('not_found', 'The outbox page is turned off (OUTBOX_PAGE=false).');
+    return { messages: await outbox.list() };
+  });
+}
