@@ -31,8 +31,8 @@ async function main(command: string | undefined) {
     if (!existing) return console.log(`No ${config.jwtAlg} keys yet in ${file}; the app creates one at first start.`);
     return printKeyRing(pruneRetired(existing, now, config), config);
   }
-  const ring = existing ?? { alg: config.jwtAlg, keys: [await createStoredKey(config.jwtAlg, now)] };
-  const rotated = await rotateStoredKeyRing(ring, now, config);
+  // No keyring yet: the first key is all a rotation has to make.
+  const rotated = existing ? await rotateStoredKeyRing(existing, now, config) : { alg: config.jwtAlg, keys: [await createStoredKey(config.jwtAlg, now)] };
   await writeStoredKeyRing(file, rotated);
   console.log(`Rotated the ${config.jwtAlg} signing key in ${file}. New tokens carry kid ${rotated.keys[0]!.kid}.`);
   printKeyRing(rotated, config);
