@@ -73,6 +73,8 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
   if (redis.server) targets.push(...privateRouteTargets('redis', redis.server.url, await prepareCredentials(redis.server.url)));
 
   const interleavedRuns = await runInterleaved(targets, options, pinning.loadCpu);
+  const cacheStats = { sqlite: await readCacheStats(sqlite.url), ...(redis.server ? { redis: await readCacheStats(redis.server.url) } : {}) };
+  for (const [store, stats] of Object.entries(cacheStats)) log(`verified-token cache (${store}): ${stats ? `${stats.hits} hits, ${stats.misses} misses, ${stats.size}/${stats.capacity} entries` : 'no counts (/api/metrics not served)'}`);
 
   const login = loginTarget(sqlite.url, sqliteCredentials);
   log(`${login.label}: one run of ${options.loginDurationSec} s, ${LOGIN_CONNECTIONS} connection`);
@@ -101,6 +103,7 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
     coldStartsMs,
     initialJs,
     revocationPropagation: propagation,
+    verifiedTokenCache: cacheStats,
     budgets,
     pass: failed.length === 0,
   });
@@ -109,6 +112,20 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
   if (options.quick) log('--quick: one short round; run pnpm bench without it before quoting any number');
   log(failed.length === 0 ? 'every budget met' : `${failed.length} budget(s) missed`);
   return failed.length === 0 ? 0 : 1;
+}
+
+interface CacheStats {
+  hits: number;
+  misses: number;
+  size: number;
+  capacity: number;
+}
+
+/** The server's own hit and miss counts: proof that the load hit the cache, when the build exposes them. */
+async function readCacheStats(serverUrl: string): Promise<CacheStats | null> {
+  const answer = await request(`${serverUrl}/api/metrics`).catch(() => null);
+  const stats = (answer?.status === 200 ? (answer.body as { verifiedTokenCache?: CacheStats }).verifiedTokenCache : undefined) ?? null;
+  return stats && typeof stats.hits === 'number' && typeof stats.misses === 'number' ? stats : null;
 }
 
 /** A missing web build is a failed budget in the table, not a reason to skip the server measurements. */
