@@ -25,8 +25,9 @@ local function revoke_session(prefix, revoked_key, sid, user_id, expires_at, now
   extend_expiry(revoked_key, now + access_ttl)
 end
 
-local function publish_revoked(channel, ids, now)
-  redis.call('PUBLISH', channel, cjson.encode({ revoked = ids, at = now }))
+-- Returns how many instances received it; each confirms to \`from\` once it has applied it.
+local function publish_revoked(channel, ids, now, from, notice)
+  return redis.call('PUBLISH', channel, cjson.encode({ revoked = ids, at = now, from = from, notice = notice }))
 end
 `;
 
@@ -65,11 +66,14 @@ extend_expiry(KEYS[2], expires_at)
 return 1
 `);
 
-/** KEYS: session, revoked. ARGV: sid, presented jti, next jti, next expiresAt, now, access TTL ms, prefix, channel. */
+/**
+ * KEYS: session, revoked. ARGV: sid, presented jti, next jti, next expiresAt, now, access TTL ms,
+ * prefix, channel, from, notice. Returns ['rotated'], ['ended'] or ['reused', instances notified].
+ */
 export const rotateRefreshScript = defineScript(`
 local sid, now, access_ttl, prefix = ARGV[1], tonumber(ARGV[5]), tonumber(ARGV[6]), ARGV[7]
 local s = redis.call('HMGET', KEYS[1], 'userId', 'refreshJti', 'expiresAt', 'revokedAt')
-if not s[1] or s[4] or tonumber(s[3]) <= now then return 'ended' end
+if not s[1] or s[4] or tonumber(s[3]) <= now then return { 'ended' } end
 if s[2] == ARGV[2] then
   local next_expires_at = tonumber(ARGV[4])
   local user_sessions = prefix .. 'user-sessions:' .. s[1]
@@ -78,24 +82,28 @@ if s[2] == ARGV[2] then
   redis.call('ZADD', user_sessions, next_expires_at, sid)
   extend_expiry(user_sessions, next_expires_at)
   redis.call('PUBLISH', ARGV[8], cjson.encode({ changed = sid }))
-  return 'rotated'
+  return { 'rotated' }
 end
 -- An older refresh token came back: it was copied, so the whole session ends.
 revoke_session(prefix, KEYS[2], sid, s[1], tonumber(s[3]), now, access_ttl)
-publish_revoked(ARGV[8], { sid }, ARGV[5])
-return 'reused'
+return { 'reused', publish_revoked(ARGV[8], { sid }, ARGV[5], ARGV[9], ARGV[10]) }
 `);
 
-/** KEYS: session, revoked. ARGV: sid, now, access TTL ms, prefix, channel. Returns 1 when it revoked, 0 when there was nothing to revoke. */
+/**
+ * KEYS: session, revoked. ARGV: sid, now, access TTL ms, prefix, channel, from, notice.
+ * Returns how many instances were notified, or -1 when there was nothing to revoke.
+ */
 export const revokeSessionScript = defineScript(`
 local s = redis.call('HMGET', KEYS[1], 'userId', 'expiresAt', 'revokedAt')
-if not s[1] or s[3] then return 0 end
+if not s[1] or s[3] then return -1 end
 revoke_session(ARGV[4], KEYS[2], ARGV[1], s[1], tonumber(s[2]), tonumber(ARGV[2]), tonumber(ARGV[3]))
-publish_revoked(ARGV[5], { ARGV[1] }, ARGV[2])
-return 1
+return publish_revoked(ARGV[5], { ARGV[1] }, ARGV[2], ARGV[6], ARGV[7])
 `);
 
-/** KEYS: user-sessions, revoked. ARGV: userId, now, access TTL ms, prefix, channel. Returns the revoked ids. */
+/**
+ * KEYS: user-sessions, revoked. ARGV: userId, now, access TTL ms, prefix, channel, from, notice.
+ * Returns [instances notified, revoked ids].
+ */
 export const revokeUserSessionsScript = defineScript(`
 local user_id, now, access_ttl, prefix = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3]), ARGV[4]
 local ids = {}
@@ -107,8 +115,8 @@ for _, sid in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
   end
 end
 redis.call('DEL', KEYS[1])
-if #ids > 0 then publish_revoked(ARGV[5], ids, ARGV[2]) end
-return ids
+if #ids == 0 then return { 0, ids } end
+return { publish_revoked(ARGV[5], ids, ARGV[2], ARGV[6], ARGV[7]), ids }
 `);
 
 /**

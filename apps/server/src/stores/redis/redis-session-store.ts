@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import type { SessionRecord, SessionStore } from '../types.js';
+import type { RotationResult, SessionRecord, SessionStore } from '../types.js';
 import { redisCommand } from './redis-command.js';
 import { createSessionScript, revokeSessionScript, revokeUserSessionsScript, rotateRefreshScript } from './redis-scripts.js';
 import { createRevocationView, type StoreLog } from './revocation-view.js';
@@ -14,11 +14,13 @@ export interface RedisSessionStoreOptions {
   accessTokenTtlMs: number;
   sessionCacheSize?: number;
   heartbeatMs?: number;
+  confirmationTimeoutMs?: number;
   log?: StoreLog | undefined;
 }
 
 const DEFAULT_SESSION_CACHE_SIZE = 10_000;
 const DEFAULT_HEARTBEAT_MS = 1_000;
+const DEFAULT_CONFIRMATION_TIMEOUT_MS = 100;
 
 /** The key names of one prefix; scripts derive the per-session and per-user ones the same way. */
 export function redisSessionKeys(prefix: string) {
@@ -26,6 +28,7 @@ export function redisSessionKeys(prefix: string) {
     session: (id: string) => `${prefix}session:${id}`,
     userSessions: (userId: string) => `${prefix}user-sessions:${userId}`,
     revoked: `${prefix}revoked`,
+    /** Revocations and rotations; each instance also listens on `<channel>:confirmations:<its id>`. */
     channel: `${prefix}revocations`,
   };
 }
@@ -60,8 +63,34 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
     accessTokenTtlMs,
     sessionCacheSize: options.sessionCacheSize ?? DEFAULT_SESSION_CACHE_SIZE,
     heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+    confirmationTimeoutMs: options.confirmationTimeoutMs ?? DEFAULT_CONFIRMATION_TIMEOUT_MS,
     log: options.log,
   });
+
+  /**
+   * Runs a script that may revoke sessions and publish that. This instance refuses them at once;
+   * the call returns when every instance that received the news has applied it (or after
+   * confirmationTimeoutMs), so that the client's next request is refused whichever instance gets it.
+   */
+  async function revoking<T>(
+    run: (notice: { from: string; notice: string }) => Promise<unknown>,
+    read: (reply: unknown) => { value: T; revokedIds: string[]; receivers: number },
+    now: number,
+  ): Promise<T> {
+    const notice = view.openNotice();
+    let reply: unknown;
+    try {
+      reply = await redisCommand(() => run(notice));
+    } catch (error) {
+      view.closeNotice(notice.notice);
+      throw error;
+    }
+    const { value, revokedIds, receivers } = read(reply);
+    view.noteRevoked(revokedIds, now);
+    if (revokedIds.length > 0) await view.awaitConfirmations(notice.notice, receivers);
+    else view.closeNotice(notice.notice);
+    return value;
+  }
 
   const sessions = {
     async create(session) {
@@ -86,29 +115,40 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
 
     async rotateRefreshToken(id, presentedJti, next, now) {
       view.assertCurrent();
-      const result = (await redisCommand(() =>
-        rotateRefreshScript(client, [keys.session(id), keys.revoked], [id, presentedJti, next.jti, next.expiresAt, now, accessTokenTtlMs, keyPrefix, keys.channel]),
-      )) as 'rotated' | 'reused' | 'ended';
+      const result = await revoking(
+        ({ from, notice }) =>
+          rotateRefreshScript(client, [keys.session(id), keys.revoked], [id, presentedJti, next.jti, next.expiresAt, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
+        (reply) => {
+          const [value, receivers = 0] = reply as [RotationResult, number?];
+          return { value, revokedIds: value === 'reused' ? [id] : [], receivers };
+        },
+        now,
+      );
       const cached = view.recall(id);
       if (result === 'rotated' && cached) view.remember({ ...cached, refreshJti: next.jti, expiresAt: next.expiresAt });
-      // Heard back through pub/sub too, but this instance must refuse the session from its next request on.
-      if (result === 'reused') view.noteRevoked([id], now);
       return result;
     },
 
     async revoke(id, now) {
       view.assertCurrent();
-      const revoked = await redisCommand(() => revokeSessionScript(client, [keys.session(id), keys.revoked], [id, now, accessTokenTtlMs, keyPrefix, keys.channel]));
-      if (revoked === 1) view.noteRevoked([id], now);
+      await revoking(
+        ({ from, notice }) => revokeSessionScript(client, [keys.session(id), keys.revoked], [id, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
+        (reply) => ({ value: undefined, revokedIds: (reply as number) >= 0 ? [id] : [], receivers: reply as number }),
+        now,
+      );
     },
 
     async revokeAllForUser(userId, now) {
       view.assertCurrent();
-      const ids = (await redisCommand(() =>
-        revokeUserSessionsScript(client, [keys.userSessions(userId), keys.revoked], [userId, now, accessTokenTtlMs, keyPrefix, keys.channel]),
-      )) as string[];
-      view.noteRevoked(ids, now);
-      return ids;
+      return revoking(
+        ({ from, notice }) =>
+          revokeUserSessionsScript(client, [keys.userSessions(userId), keys.revoked], [userId, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
+        (reply) => {
+          const [receivers, ids] = reply as [number, string[]];
+          return { value: ids, revokedIds: ids, receivers };
+        },
+        now,
+      );
     },
 
     // Redis expires session keys by itself; what is left is the revoked set and this instance's memory.

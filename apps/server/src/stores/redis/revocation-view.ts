@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError, type SessionRecord } from '../types.js';
 
@@ -21,14 +22,23 @@ export interface RevocationViewOptions {
   sessionCacheSize: number;
   /** How often both connections are pinged; one that does not answer within that time fails the view. */
   heartbeatMs: number;
+  /** Longest a revocation waits for the other instances to confirm they have applied it. */
+  confirmationTimeoutMs: number;
   log?: StoreLog | undefined;
 }
 
 /** What one instance knows without asking Redis: revoked ids, recently seen sessions, and whether to trust both. */
 export type RevocationView = ReturnType<typeof createRevocationView>;
 
-/** Published by the session scripts on `channel`. */
-type RevocationMessage = { revoked: string[]; at: string } | { changed: string };
+/** Published by the session scripts on `channel`; `from` and `notice` say where to confirm a revocation. */
+type RevocationMessage = { revoked: string[]; at: string; from: string; notice: string } | { changed: string };
+
+/** A revocation this instance published, waiting for every receiving instance to confirm it. */
+interface PendingNotice {
+  confirmations: number;
+  expected: number;
+  settle?: () => void;
+}
 
 /**
  * This instance's copy of the revocations, kept current by pub/sub, and a bounded cache of sessions,
@@ -37,7 +47,12 @@ type RevocationMessage = { revoked: string[]; at: string } | { changed: string }
  * session operation throws StoreUnavailableError (fail closed, see docs/decisions/005).
  */
 export function createRevocationView(options: RevocationViewOptions) {
-  const { client, subscriber, channel, revokedKey, accessTokenTtlMs, sessionCacheSize, heartbeatMs, log } = options;
+  const { client, subscriber, channel, revokedKey, accessTokenTtlMs, sessionCacheSize, heartbeatMs, confirmationTimeoutMs, log } = options;
+  const instanceId = randomUUID();
+  const confirmationChannel = (instance: string) => `${channel}:confirmations:${instance}`;
+  const ownConfirmations = confirmationChannel(instanceId);
+  const pendingNotices = new Map<string, PendingNotice>();
+  let noticeCount = 0;
   /** Session id → revocation time. Only grows between purges: a revocation is never undone. */
   const revoked = new Map<string, number>();
   /** Session id → record as last read or written; Map order is recency order. */
@@ -61,15 +76,29 @@ export function createRevocationView(options: RevocationViewOptions) {
     for (const id of ids) if (!revoked.has(id)) revoked.set(id, revokedAt);
   }
 
-  function onMessage(_channel: string, text: string) {
+  function confirm(notice: string) {
+    const pending = pendingNotices.get(notice);
+    if (!pending) return;
+    pending.confirmations += 1;
+    if (pending.confirmations >= pending.expected) pending.settle?.();
+  }
+
+  function onMessage(receivedOn: string, text: string) {
+    if (receivedOn === ownConfirmations) return confirm(text);
     let message: RevocationMessage;
     try {
       message = JSON.parse(text) as RevocationMessage;
     } catch {
       return;
     }
-    if ('revoked' in message && Array.isArray(message.revoked)) noteRevoked(message.revoked, Number(message.at));
-    else if ('changed' in message && typeof message.changed === 'string') sessions.delete(message.changed);
+    if ('revoked' in message && Array.isArray(message.revoked)) {
+      noteRevoked(message.revoked, Number(message.at));
+      // Applied: tell the revoking instance, which answers its client once every instance has.
+      if (message.from === instanceId) confirm(message.notice);
+      else client.publish(confirmationChannel(message.from), message.notice).catch(() => {});
+    } else if ('changed' in message && typeof message.changed === 'string') {
+      sessions.delete(message.changed);
+    }
   }
 
   /** Subscribe first, then load: a revocation published in between is in one or the other. */
@@ -78,7 +107,7 @@ export function createRevocationView(options: RevocationViewOptions) {
     if (stopped || current || client.status !== 'ready' || subscriber.status !== 'ready') return;
     const started = epoch;
     try {
-      await subscriber.subscribe(channel);
+      await subscriber.subscribe(channel, ownConfirmations);
       const entries = await client.zrange(revokedKey, '0', '-1', 'WITHSCORES');
       if (started !== epoch || stopped) return;
       for (let i = 0; i + 1 < entries.length; i += 2) noteRevoked([entries[i]!], Number(entries[i + 1]));
@@ -163,6 +192,39 @@ export function createRevocationView(options: RevocationViewOptions) {
       return epoch;
     },
     noteRevoked,
+    /** Names a revocation about to be published, so that confirmations arriving early are counted. */
+    openNotice(): { from: string; notice: string } {
+      const notice = String((noticeCount += 1));
+      pendingNotices.set(notice, { confirmations: 0, expected: Number.POSITIVE_INFINITY });
+      return { from: instanceId, notice };
+    },
+    /**
+     * Waits until the `receivers` instances that got the revocation (this one included) have applied
+     * it, so that the next request anywhere is refused; gives up after confirmationTimeoutMs.
+     */
+    async awaitConfirmations(notice: string, receivers: number): Promise<void> {
+      const pending = pendingNotices.get(notice);
+      if (!pending) return;
+      pending.expected = receivers;
+      try {
+        if (pending.confirmations >= receivers) return;
+        const confirmed = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(false), confirmationTimeoutMs);
+          pending.settle = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+        });
+        if (!confirmed) {
+          log?.warn(`session store: ${pending.confirmations} of ${receivers} instances confirmed a revocation within ${confirmationTimeoutMs} ms`);
+        }
+      } finally {
+        pendingNotices.delete(notice);
+      }
+    },
+    closeNotice(notice: string) {
+      pendingNotices.delete(notice);
+    },
     /** The cached session, with any revocation this instance has heard of. */
     recall(id: string): SessionRecord | undefined {
       const session = sessions.get(id);
