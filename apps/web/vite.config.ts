@@ -19,5 +19,9 @@ export default defineConfig({
     outDir: 'dist',
     emptyOutDir: true,
     sourcemap: true,
+    rolldownOptions: {
+      // One named lazy chunk for the schemas and TypeBox, instead of one called after a file ("src").
+      output: { codeSplitting: { groups: [{ name: 'schemas', test: /[\\/](typebox|packages[\\/]shared)[\\/]/ }] } },
+    },
   },
 });

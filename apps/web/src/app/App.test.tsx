@@ -13,9 +13,15 @@ function renderPage(api: FakeApi) {
   return { ...tab, user: userEvent.setup() };
 }
 
-async function logIn(user: ReturnType<typeof userEvent.setup>, username = 'alice', password = 'password1') {
+type User = ReturnType<typeof userEvent.setup>;
+
+async function fillIn(user: User, username: string, password: string) {
   await user.type(screen.getByLabelText('Username'), username);
   await user.type(screen.getByLabelText('Password'), password);
+}
+
+async function logIn(user: User) {
+  await fillIn(user, 'alice', 'password1');
   await user.click(screen.getByRole('button', { name: 'Log in' }));
   await screen.findByRole('button', { name: 'Log out' });
 }
@@ -34,8 +40,7 @@ describe('login and register forms', () => {
     const api = createFakeApi();
     const { user } = renderPage(api);
 
-    await user.type(screen.getByLabelText('Username'), 'al');
-    await user.type(screen.getByLabelText('Password'), 'short');
+    await fillIn(user, 'al', 'short');
     await user.click(screen.getByRole('button', { name: 'Log in' }));
 
     expect(await screen.findByText('Use 3 to 64 characters.')).toBeTruthy();
@@ -54,8 +59,7 @@ describe('login and register forms', () => {
   it('registers, then shows the error code when the name is taken', async () => {
     const api = createFakeApi();
     const { user } = renderPage(api);
-    await user.type(screen.getByLabelText('Username'), 'alice');
-    await user.type(screen.getByLabelText('Password'), 'password1');
+    await fillIn(user, 'alice', 'password1');
 
     await user.click(screen.getByRole('button', { name: 'Register' }));
     expect((await screen.findByRole('status')).textContent).toMatch(/Account “alice” created\. Now press Log in/);
@@ -70,8 +74,7 @@ describe('login and register forms', () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const { user } = renderPage(api);
-    await user.type(screen.getByLabelText('Username'), 'alice');
-    await user.type(screen.getByLabelText('Password'), 'wrong-password');
+    await fillIn(user, 'alice', 'wrong-password');
     await user.click(screen.getByRole('button', { name: 'Log in' }));
 
     const alert = await screen.findByRole('alert');
@@ -92,8 +95,7 @@ describe('login and register forms', () => {
       },
     };
     const { user } = renderPage(broken);
-    await user.type(screen.getByLabelText('Username'), 'alice');
-    await user.type(screen.getByLabelText('Password'), 'password1');
+    await fillIn(user, 'alice', 'password1');
     await user.click(screen.getByRole('button', { name: 'Log in' }));
 
     const alert = await screen.findByRole('alert');

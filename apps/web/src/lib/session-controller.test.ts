@@ -20,6 +20,15 @@ async function twoTabsLoggedIn(api: FakeApi, mode: 'header' | 'cookie' = 'header
   return { first, second };
 }
 
+/** Both tabs press Refresh token while the server holds its answers, so that the two requests overlap. */
+async function refreshBothAtOnce(api: FakeApi, ...tabs: ReturnType<typeof openTab>[]) {
+  const release = api.holdRefreshes();
+  const all = Promise.all(tabs.map((tab) => tab.controller.refreshNow()));
+  await settle();
+  release();
+  await all;
+}
+
 afterEach(() => {
   vi.useRealTimers();
 });
@@ -32,11 +41,7 @@ describe('refresh across tabs', () => {
     expect(second.controller.getState().phase).toBe('signed-in');
     const before = first.controller.getState().credential?.stamp;
 
-    const release = api.holdRefreshes();
-    const both = Promise.all([first.controller.refreshNow(), second.controller.refreshNow()]);
-    await settle();
-    release();
-    await both;
+    await refreshBothAtOnce(api, first, second);
 
     expect(api.countRequests(...REFRESH)).toBe(1);
     const [a, b] = [first.controller.getState(), second.controller.getState()];
@@ -55,11 +60,7 @@ describe('refresh across tabs', () => {
     const second = openTab(api, { runExclusive: createTabLocalLock(), channel: null });
     await second.controller.start();
 
-    const release = api.holdRefreshes();
-    const both = Promise.all([first.controller.refreshNow(), second.controller.refreshNow()]);
-    await settle();
-    release();
-    await both;
+    await refreshBothAtOnce(api, first, second);
 
     expect(api.countRequests(...REFRESH)).toBe(2);
     expect(second.controller.getState().notice?.code ?? first.controller.getState().notice?.code).toBe('refresh_token_reused');

@@ -244,6 +244,10 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
       tabs.channel?.addEventListener('message', (event) => {
         if (isTabMessage(event.data)) onTabMessage(event.data);
       });
+      // Browsers slow down timers in hidden tabs; on return, re-plan, which refreshes at once if overdue.
+      document.addEventListener('visibilitychange', () => {
+        if (document.visibilityState === 'visible' && state.phase === 'signed-in') scheduleRefresh();
+      });
       if (state.phase === 'restoring') await restore();
     },
 
