@@ -181,7 +181,9 @@ describe('two instances on one Redis', () => {
         if (performance.now() - stoppedAt > 2_000) throw new Error('still serving 2 s after Redis stopped');
       }
     };
-    for (const { elapsed, answer } of await Promise.all([untilUnavailable(a), untilUnavailable(b)])) {
+    const unavailable = await Promise.all([untilUnavailable(a), untilUnavailable(b)]);
+    console.info(`Redis killed → 503 on A after ${unavailable[0].elapsed.toFixed(1)} ms, on B after ${unavailable[1].elapsed.toFixed(1)} ms`);
+    for (const { elapsed, answer } of unavailable) {
       expect(elapsed).toBeLessThan(1_000);
       expect(answer.body?.error).toBe('store_unavailable');
     }
@@ -194,15 +196,16 @@ describe('two instances on one Redis', () => {
     }
     expect(revokedAnswers.filter((status) => status !== 401 && status !== 503)).toEqual([]);
 
-    await redis.restart();
     const restartedAt = performance.now();
+    await redis.restart();
     for (const server of [a, b]) {
       while ((await callApi(server, 'GET', '/api/health')).status !== 200) {
-        expect(performance.now() - restartedAt).toBeLessThan(10_000);
+        expect(performance.now() - restartedAt).toBeLessThan(15_000);
         expect([401, 503]).toContain((await privateData(server, revoked.accessToken)).status);
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }
+    console.info(`redis-server started again → both instances healthy after ${(performance.now() - restartedAt).toFixed(0)} ms`);
     // The revocation made before the outage still holds (it was in Redis, which kept it on disk).
     for (const server of [a, b]) {
       expectRefused(await privateData(server, revoked.accessToken), 'token_revoked');
