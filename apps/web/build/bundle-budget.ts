@@ -38,7 +38,7 @@ export function bundleBudget({ maxInitialGzipBytes }: BudgetOptions): Plugin {
       };
       for (const chunk of chunks.values()) if (chunk.isEntry) visit(chunk.fileName);
 
-      const gzipped = (fileName: string) => gzipSync(chunks.get(fileName)?.code ?? '', { level: 9 }).length;
+      const gzipped = (fileName: string) => gzipSync(chunks.get(fileName)?.code ?? '').length;
       const initialBytes = [...initial].reduce((total, fileName) => total + gzipped(fileName), 0);
       const lazy = [...chunks.keys()].filter((fileName) => !initial.has(fileName));
       const kb = (bytes: number) => `${(bytes / 1000).toFixed(2)} kB`;

@@ -136,6 +136,30 @@ describe('logging out', () => {
     expect(second.controller.getState()).toMatchObject({ phase: 'signed-out', notice: { text: 'You were logged out in another tab.' } });
   });
 
+  it('a logout during a refresh waits for it, then revokes the session with the newest token', async () => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const tab = openTab(api, createFakeBrowser().join());
+    await tab.controller.logIn('alice', 'password1');
+    const firstToken = localStorage.getItem(STORAGE_KEYS.accessToken);
+
+    const release = api.holdRefreshes();
+    const refreshing = tab.controller.refreshNow();
+    await settle();
+    const loggingOut = tab.controller.logOut();
+    await settle();
+    expect(api.countRequests('POST', '/api/auth/logout')).toBe(0);
+    release();
+    await Promise.all([refreshing, loggingOut]);
+
+    const logout = api.requests.at(-1);
+    expect(logout?.path).toBe('/api/auth/logout');
+    expect(logout?.headers.get('authorization')).toMatch(/^Bearer eyJ/);
+    expect(logout?.headers.get('authorization')).not.toBe(`Bearer ${firstToken}`);
+    expect(tab.controller.getState().phase).toBe('signed-out');
+    expect(localStorage.length).toBe(0);
+  });
+
   it('switching mode while logged in revokes the session on the server and clears both storages', async () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');

@@ -165,6 +165,8 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
       }
       return false;
     }
+    // Logged out (here or in another tab) while the answer was on its way: that session is revoked.
+    if (state.phase === 'signed-out') return false;
     signIn(answer.value.user, strategy.keep(answer.value, now()));
     post({ type: 'refreshed', mode: strategy.mode });
     return true;
@@ -181,8 +183,9 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
     update({ credential: stored });
     // An expired token would only earn a 401 (and a red line in the console): refresh straight away.
     if (stored.expiresAt - now() < USE_MARGIN_MS) {
-      await refresh();
-      return;
+      if (!(await refresh())) return;
+      // Another tab may have refreshed first: this tab then has a token but does not know the user.
+      if (state.user) return;
     }
     const answer = await api.session(active());
     if (answer.ok) return signIn(answer.value.user, active().noteSession(answer.value));
@@ -226,6 +229,8 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
    * the revocation does not fail on token_expired), then forgets it here whatever the answer.
    */
   async function revokeAndForget(everywhere: boolean, successNotice: Notice) {
+    // Revoke with the newest token: a refresh under way would otherwise bring back a fresh one.
+    await refreshInFlight;
     await refreshIfNearExpiry();
     if (state.phase !== 'signed-in') return;
     const answer = everywhere ? await api.logoutEverywhere(active()) : await api.logout(active());
