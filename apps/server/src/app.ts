@@ -59,6 +59,8 @@ export async function buildApp(options: AppOptions) {
   const app = Fastify({
     logger,
     bodyLimit: BODY_LIMIT_BYTES,
+    // Client addresses (for the login limit) come from X-Forwarded-For only from trusted proxies.
+    trustProxy: config.trustProxy,
     return503OnClosing: true,
     // Strict JSON: no type coercion ("12345678" stays a string, 12345678 is refused), no silent stripping.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },

@@ -80,3 +80,23 @@ describe('unknown user and wrong password take about the same time', () => {
     }
   });
 });
+
+describe('behind a proxy', () => {
+  it('counts the forwarded client address only when TRUST_PROXY names the proxy', async () => {
+    const limits = { maxFailuresPerUsername: 1000, maxFailuresPerClient: 2, windowMs: 60_000 };
+    for (const [trustProxy, expectLimited] of [['127.0.0.1', false], ['false', true]] as const) {
+      const proxied = await startTestApp({ env: { TRUST_PROXY: trustProxy }, loginThrottle: limits });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          const response = await proxied.inject({ method: 'POST', url: '/api/auth/login', remoteAddress: '127.0.0.1', headers: { 'x-forwarded-for': `203.0.113.${i}` }, payload: { username: proxied.uniqueUsername(), password: 'a wrong password', mode: 'header' } });
+          statuses.push(response.statusCode);
+        }
+        // Trusted: three different clients, none limited. Not trusted: one client (the proxy), limited at the third.
+        expect(statuses).toEqual(expectLimited ? [401, 401, 429] : [401, 401, 401]);
+      } finally {
+        await proxied.close();
+      }
+    }
+  });
+});

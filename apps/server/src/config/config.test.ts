@@ -66,8 +66,30 @@ describe('parseConfig', () => {
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PASSWORD_HASH_COST: '8' }, 'PASSWORD_HASH_COST'],
+    [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
+    [{ PUBLIC_URL: 'ftp://files.example' }, 'PUBLIC_URL'],
+    [{ LINK_TOKEN_TTL: '5' }, 'LINK_TOKEN_TTL'],
+    [{ JWT_PREVIOUS_SECRET: 'p'.repeat(40) }, 'JWT_PREVIOUS_SECRET'],
+    [{ JWT_SECRET: 's'.repeat(40), JWT_PREVIOUS_SECRET: 's'.repeat(40) }, 'JWT_PREVIOUS_SECRET'],
   ])('refuses %j naming %s', (env, variable) => {
     expectConfigError(env, variable);
+  });
+
+  it('trusts no proxy by default, and the ones named in TRUST_PROXY', () => {
+    expect(parseConfig({}).trustProxy).toBe(false);
+    expect(parseConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8, 127.0.0.1');
+  });
+
+  it('points links at PUBLIC_URL (its origin), by default at localhost on PORT', () => {
+    expect(parseConfig({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+    expect(parseConfig({ PUBLIC_URL: 'https://lab.example/some/path' }).publicUrl).toBe('https://lab.example');
+  });
+
+  it('shows the outbox page locally and never by default in production', () => {
+    expect(parseConfig({}).outboxPage).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'production' }).outboxPage).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'production', OUTBOX_PAGE: 'true' }).outboxPage).toBe(true);
   });
 
   it('refuses a JWT_SECRET under 32 bytes without echoing it', () => {

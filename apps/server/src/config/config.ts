@@ -28,6 +28,11 @@ export interface Config {
   linkTokenTtl: number;
   /** Whether the page may list the local outbox (every message, every link): for local runs only. */
   outboxPage: boolean;
+  /**
+   * Which proxies may tell us the client's address (X-Forwarded-For): false (none, the default),
+   * true (any: only behind a proxy that overwrites the header), or a list of addresses/CIDRs.
+   */
+  trustProxy: boolean | string;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -77,6 +82,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     linkTokenTtl: integer(env, 'LINK_TOKEN_TTL', 900, 60, 86_400),
     // The outbox lists every message with its link: a local stand-in for email, never for production.
     outboxPage: boolean(env, 'OUTBOX_PAGE', raw(env, 'NODE_ENV') !== 'production'),
+    trustProxy: trustProxy(env),
   };
 }
 
@@ -139,6 +145,16 @@ function previousSecret(env: Env, alg: JwtAlgorithm): Buffer | undefined {
   if (current === undefined) throw new ConfigError('JWT_PREVIOUS_SECRET', 'needs JWT_SECRET: it is the secret JWT_SECRET replaced');
   if (current.equals(previous)) throw new ConfigError('JWT_PREVIOUS_SECRET', 'is the same as JWT_SECRET; set it to the old secret');
   return previous;
+}
+
+function trustProxy(env: Env): boolean | string {
+  const value = raw(env, 'TRUST_PROXY');
+  if (value === undefined || value === 'false') return false;
+  if (value === 'true') return true;
+  if (!/^[0-9A-Fa-f.:/]+(,\s*[0-9A-Fa-f.:/]+)*$/.test(value)) {
+    throw new ConfigError('TRUST_PROXY', `must be true, false, or addresses/CIDRs separated by commas, got "${value}"`);
+  }
+  return value;
 }
 
 function publicUrl(env: Env, port: number): string {
