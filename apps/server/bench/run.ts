@@ -2,7 +2,7 @@
 // docs/performance.md says how to run it and what the numbers mean.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,7 @@ async function main(): Promise<number> {
 
   log(`JWT Lab bench${options.quick ? ' (--quick: a smoke run, not a measurement)' : ''}: ${options.rounds} round(s) x ${options.durationSec} s per target, ${options.connections} connections`);
   log(`${availableParallelism()} cores, Node ${process.version}; ${pinning.description}`);
+  if (!existsSync(SERVER_ENTRY)) throw new Error(`${path.relative(REPO_ROOT, SERVER_ENTRY)} is missing: run pnpm build first`);
   log(`measuring the built server ${path.relative(REPO_ROOT, SERVER_ENTRY)} (built ${statSync(SERVER_ENTRY).mtime.toLocaleString()})`);
   try {
     return await measure(options, pinning, { cpu: pinning.serverCpu, workDir }, redisKeyPrefix);
