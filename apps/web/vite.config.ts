@@ -13,7 +13,12 @@ export default defineConfig({
     port: 5173,
     strictPort: true,
     // Same origin for the page and the API, as in production: cookies and CSRF checks behave alike.
-    proxy: { '/api': API_TARGET, '/.well-known': API_TARGET },
+    // changeOrigin stays false (the string shorthand would turn it on): the API compares Origin
+    // with Host, and a Host rewritten to the API's own address makes every login look cross-site.
+    proxy: {
+      '/api': { target: API_TARGET, changeOrigin: false },
+      '/.well-known': { target: API_TARGET, changeOrigin: false },
+    },
   },
   build: {
     outDir: 'dist',

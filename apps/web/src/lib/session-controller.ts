@@ -276,7 +276,7 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
           strategy.mode === 'header'
             ? 'Your tokens are in localStorage, and every API call sends the access token in the Authorization header.'
             : 'Your tokens are in HttpOnly cookies: this page cannot read them, and the browser sends them by itself.';
-        signIn(answer.value.user, strategy.keep(answer.value, now()), { tone: 'info', text: `Logged in as ${answer.value.user.username}. ${where}` });
+        signIn(answer.value.user, strategy.keep(answer.value, now()), { tone: 'info', text: `Welcome, ${answer.value.user.username}. ${where}` });
         post({ type: 'signed-in', mode: strategy.mode });
       }),
 

@@ -51,7 +51,12 @@ export function AuthPanel({ session, controller }: { session: SessionState; cont
 function NoticeLine({ notice }: { notice: Notice }) {
   return (
     <p className={`notice ${notice.tone}`} role={notice.tone === 'error' ? 'alert' : 'status'}>
-      {notice.code && <code>{notice.code}</code>} {notice.text}
+      {notice.code && (
+        <>
+          <code>{notice.code}</code>{' '}
+        </>
+      )}
+      {notice.text}
     </p>
   );
 }
