@@ -33,6 +33,7 @@ async function main(): Promise<number> {
     log(USAGE);
     return 0;
   }
+  if (!existsSync(SERVER_ENTRY)) throw new Error(`${path.relative(REPO_ROOT, SERVER_ENTRY)} is missing: run pnpm build first`);
   const pinning = detectPinning();
   const workDir = mkdtempSync(path.join(tmpdir(), 'jwt-lab-bench-'));
   const redisKeyPrefix = `jwt-lab-bench-${process.pid}-${randomBytes(4).toString('hex')}:`;
@@ -44,7 +45,6 @@ async function main(): Promise<number> {
 
   log(`JWT Lab bench${options.quick ? ' (--quick: a smoke run, not a measurement)' : ''}: ${options.rounds} round(s) x ${options.durationSec} s per target, ${options.connections} connections`);
   log(`${availableParallelism()} cores, Node ${process.version}; ${pinning.description}`);
-  if (!existsSync(SERVER_ENTRY)) throw new Error(`${path.relative(REPO_ROOT, SERVER_ENTRY)} is missing: run pnpm build first`);
   log(`measuring the built server ${path.relative(REPO_ROOT, SERVER_ENTRY)} (built ${statSync(SERVER_ENTRY).mtime.toLocaleString()})`);
   try {
     return await measure(options, pinning, { cpu: pinning.serverCpu, workDir }, redisKeyPrefix);
