@@ -109,7 +109,8 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
     pass: failed.length === 0,
   });
   log('');
-  log(`results written to ${path.relative(REPO_ROOT, options.outFile)}`);
+  const shownOutFile = path.relative(REPO_ROOT, options.outFile);
+  log(`results written to ${shownOutFile.startsWith('..') ? options.outFile : shownOutFile}`);
   if (options.quick) log('--quick: one short round; run pnpm bench without it before quoting any number');
   log(failed.length === 0 ? 'every budget met' : `${failed.length} budget(s) missed`);
   return failed.length === 0 ? 0 : 1;
