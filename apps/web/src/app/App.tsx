@@ -1,14 +1,34 @@
-import { useSyncExternalStore } from 'react';
+import type { PublicUser } from '@jwt-lab/shared';
+import { useState, useSyncExternalStore } from 'react';
+import { createAccountLinks } from '../features/account-links/account-links';
+import { EmailLinksPanel } from '../features/account-links/components/EmailLinksPanel';
+import { LinkLanding } from '../features/account-links/components/LinkLanding';
+import { OutboxPanel } from '../features/account-links/components/OutboxPanel';
 import { AuthPanel } from '../features/auth/components/AuthPanel';
 import { CompareTable } from '../features/compare/components/CompareTable';
 import { TokenInspector } from '../features/inspector/components/TokenInspector';
 import { PrivateDataPanel } from '../features/private-data/components/PrivateDataPanel';
 import { RequestLogPanel } from '../features/request-log/components/RequestLogPanel';
 import type { RequestLog } from '../features/request-log/request-log-store';
+import { createApiClient, type ApiClient } from '../lib/api-client';
 import type { SessionController } from '../lib/session-controller';
 
-export function App({ controller, requestLog }: { controller: SessionController; requestLog: RequestLog }) {
+interface AppProps {
+  controller: SessionController;
+  requestLog: RequestLog;
+  /** For the single-use links and the outbox; by default one that logs to requestLog. */
+  api?: ApiClient;
+}
+
+export function App({ controller, requestLog, api }: AppProps) {
   const session = useSyncExternalStore(controller.subscribe, controller.getState);
+  const [links] = useState(() => createAccountLinks(api ?? createApiClient({ onExchange: requestLog.record })));
+  // A reset logs out every session of its user. If this tab holds one, the next call learns so
+  // from the server (token_revoked), and the controller ends the session here and says why.
+  const onPasswordReset = (user: PublicUser) => {
+    const current = controller.getState();
+    if (current.phase === 'signed-in' && current.user?.id === user.id) void controller.loadPrivateData();
+  };
   const entries = useSyncExternalStore(requestLog.subscribe, requestLog.getEntries);
   const privateAnswer = session.privateData?.result;
   const serverClaims =
@@ -26,9 +46,11 @@ export function App({ controller, requestLog }: { controller: SessionController;
         </p>
       </header>
       <main className="layout">
+        <LinkLanding links={links} onPasswordReset={onPasswordReset} />
         <div className="column">
-          <AuthPanel session={session} controller={controller} />
+          <AuthPanel session={session} controller={controller} registerWithEmail={links.registerWithEmail} />
           <PrivateDataPanel attempt={session.privateData} busy={session.busy} onLoad={() => void controller.loadPrivateData()} />
+          <EmailLinksPanel links={links} />
         </div>
         <TokenInspector
           mode={session.mode}
@@ -36,6 +58,7 @@ export function App({ controller, requestLog }: { controller: SessionController;
           serverClaims={serverClaims}
           nextRefreshAt={session.nextRefreshAt}
         />
+        <OutboxPanel outbox={links.outbox} />
         {/* The attack lab (issue 4) takes this place: <section id="attack-lab" className="panel wide">. */}
         <RequestLogPanel entries={entries} onClear={requestLog.clear} />
         <CompareTable />

@@ -1,4 +1,4 @@
-import type { ErrorCode, ErrorResponse, LoginRequest, RegisterRequest } from '@jwt-lab/shared';
+import type { ErrorCode, ErrorResponse, LinkRequest, LoginRequest, PasswordResetRequest, RegisterRequest, VerifyEmailRequest } from '@jwt-lab/shared';
 import type { Carrier, CredentialStrategy, CredentialUse } from './credential-strategy';
 // Types only: the schemas themselves load lazily with the validator (see response-schemas.ts).
 import type { ResponseName, ResponseTypes } from './response-schemas';
@@ -43,26 +43,39 @@ export interface ApiClientOptions {
 
 type Credentials = Omit<LoginRequest, 'mode'>;
 
+/** What a call needs of a strategy: how to attach its credential. */
+type Attacher = Pick<CredentialStrategy, 'attach'>;
+
+/**
+ * For calls that must carry no credential whatever the mode: a single-use link is the credential
+ * of its own call, and no cookie should ride along with it.
+ */
+export const NO_CREDENTIAL: Attacher = {
+  attach: () => ({ headers: {}, credentials: 'omit', carrier: 'none', csrfSent: false }),
+};
+
 export function createApiClient({ fetch: send = (...args) => fetch(...args), onExchange = () => {}, now = Date.now }: ApiClientOptions = {}) {
   // Loaded with the first request, in parallel with it; a visitor who only reads never pays for it.
   let responseSchemas: Promise<typeof import('./response-schemas')> | undefined;
 
   /** `expected` names the schema of a successful answer; null for 204 No Content. */
   async function call<Name extends ResponseName>(
-    strategy: CredentialStrategy,
+    strategy: Attacher,
     method: 'GET' | 'POST',
     path: string,
     use: CredentialUse,
     expected: Name | null,
     body?: object,
+    { logged = true } = {},
   ): Promise<ApiResult<ResponseTypes[Name]>> {
     responseSchemas ??= import('./response-schemas');
     const attachment = strategy.attach(use);
     const payload = body || attachment.body ? { ...body, ...attachment.body } : undefined;
     const headers: Record<string, string> = { accept: 'application/json', ...attachment.headers };
     if (payload) headers['content-type'] = 'application/json';
-    const record = (status: number | null) =>
-      onExchange({ method, path, status, at: now(), carrier: attachment.carrier, csrfSent: attachment.csrfSent });
+    const record = (status: number | null) => {
+      if (logged) onExchange({ method, path, status, at: now(), carrier: attachment.carrier, csrfSent: attachment.csrfSent });
+    };
 
     let response: Response;
     try {
@@ -93,7 +106,7 @@ export function createApiClient({ fetch: send = (...args) => fetch(...args), onE
   }
 
   return {
-    register: (strategy: CredentialStrategy, credentials: RegisterRequest) =>
+    register: (strategy: Attacher, credentials: RegisterRequest) =>
       call(strategy, 'POST', '/api/auth/register', 'none', 'register', credentials),
     login: (strategy: CredentialStrategy, credentials: Credentials) =>
       call(strategy, 'POST', '/api/auth/login', 'none', loginSchema(strategy), { ...credentials, mode: strategy.mode }),
@@ -102,6 +115,16 @@ export function createApiClient({ fetch: send = (...args) => fetch(...args), onE
     privateData: (strategy: CredentialStrategy) => call(strategy, 'GET', '/api/private', 'read', 'privateData'),
     logout: (strategy: CredentialStrategy) => call(strategy, 'POST', '/api/auth/logout', 'change', null),
     logoutEverywhere: (strategy: CredentialStrategy) => call(strategy, 'POST', '/api/auth/logout-all', 'change', null),
+    requestVerificationLink: (request: LinkRequest) =>
+      call(NO_CREDENTIAL, 'POST', '/api/auth/verify-email/request', 'none', 'linkRequestAccepted', request),
+    requestPasswordResetLink: (request: LinkRequest) =>
+      call(NO_CREDENTIAL, 'POST', '/api/auth/password-reset/request', 'none', 'linkRequestAccepted', request),
+    verifyEmail: (request: VerifyEmailRequest) => call(NO_CREDENTIAL, 'POST', '/api/auth/verify-email', 'none', 'verifyEmail', request),
+    resetPassword: (request: PasswordResetRequest) =>
+      call(NO_CREDENTIAL, 'POST', '/api/auth/password-reset', 'none', 'passwordReset', request),
+    // The outbox stands in for the visitor's mailbox, not for a call of the app, and it is polled:
+    // the request log leaves it out.
+    outbox: () => call(NO_CREDENTIAL, 'GET', '/api/outbox', 'none', 'outbox', undefined, { logged: false }),
   };
 }
 

@@ -1,4 +1,15 @@
-import { CookieModeLogin, ErrorResponse, HeaderModeLogin, PrivateResponse, RegisterResponse, SessionResponse } from '@jwt-lab/shared';
+import {
+  CookieModeLogin,
+  ErrorResponse,
+  HeaderModeLogin,
+  LinkRequestAccepted,
+  OutboxResponse,
+  PasswordResetResponse,
+  PrivateResponse,
+  RegisterResponse,
+  SessionResponse,
+  VerifyEmailResponse,
+} from '@jwt-lab/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -14,6 +25,10 @@ export const RESPONSE_SCHEMAS = {
   cookieLogin: CookieModeLogin,
   session: SessionResponse,
   privateData: PrivateResponse,
+  linkRequestAccepted: LinkRequestAccepted,
+  verifyEmail: VerifyEmailResponse,
+  passwordReset: PasswordResetResponse,
+  outbox: OutboxResponse,
   error: ErrorResponse,
 } satisfies Record<string, TSchema>;
 

@@ -3,8 +3,36 @@ import type { CredentialMode } from '@jwt-lab/shared';
 /**
  * An in-memory stand-in for the API behind a fake `fetch`, following the contract closely enough
  * for the page's logic to be tested end to end in jsdom: real-shaped JWTs, refresh rotation with
- * reuse detection, revocation, the CSRF check, and a cookie jar that honours `credentials`.
+ * reuse detection, revocation, the CSRF check, and a cookie jar that honours `credentials`;
+ * single-use links with the outbox that stands in for email.
  */
+
+interface User {
+  id: string;
+  password: string;
+  email?: string;
+  emailVerified?: boolean;
+}
+
+type LinkPurpose = 'verify-email' | 'reset-password';
+
+interface Link {
+  purpose: LinkPurpose;
+  userId: string;
+  /** A reset link only replaces the password it was sent for. */
+  password: string;
+  spent: boolean;
+  expired: boolean;
+}
+
+export interface FakeOutboxMessage {
+  id: string;
+  to: string;
+  subject: string;
+  text: string;
+  link: string;
+  sentAt: string;
+}
 
 interface Session {
   sid: string;
@@ -36,8 +64,10 @@ function decodeClaims(token: string): { sid: string; exp: number; sub: string } 
 const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 const problem = (status: number, error: string, message = `fake ${error}`) => json(status, { error, message });
 
-export function createFakeApi({ accessTtl = 60, now = () => Date.now() } = {}) {
-  const users = new Map<string, { id: string; password: string }>();
+export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPage = true } = {}) {
+  const users = new Map<string, User>();
+  const links = new Map<string, Link>();
+  const outbox: FakeOutboxMessage[] = [];
   const sessions = new Map<string, Session>();
   const cookieJar = new Map<'access' | 'refresh', string>();
   const requests: RecordedRequest[] = [];
@@ -98,16 +128,82 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now() } = {}) {
     return issue(session, mode, request.credentials);
   }
 
+  function sendLink(purpose: LinkPurpose, username: string, user: User) {
+    const token = `link-${purpose}-${++counter}`;
+    links.set(token, { purpose, userId: user.id, password: user.password, spent: false, expired: false });
+    const link = `http://localhost:3000/#${purpose}?token=${token}`;
+    const subject = purpose === 'verify-email' ? 'Confirm your email address for JWT Lab' : 'Reset your JWT Lab password';
+    outbox.unshift({ id: `message-${counter}`, to: user.email ?? '', subject, text: `Hello ${username}: ${link}`, link, sentAt: new Date(now()).toISOString() });
+  }
+
+  function spendLink(purpose: LinkPurpose, token: string): { link: Link; username: string; user: User } | Response {
+    const link = links.get(token);
+    const owner = [...users].find(([, user]) => user.id === link?.userId);
+    if (!link || !owner || link.purpose !== purpose) return problem(400, 'invalid_link', 'This link is not valid. Ask for a new one.');
+    if (link.expired) return problem(410, 'link_expired', 'This link has expired. Ask for a new one.');
+    if (link.spent) return problem(410, 'link_used', 'This link was already used. Each link works once.');
+    link.spent = true;
+    const [username, user] = owner;
+    if (purpose === 'reset-password' && link.password !== user.password) {
+      return problem(400, 'invalid_link', 'The password has changed since this link was sent. Ask for a new one.');
+    }
+    return { link, username, user };
+  }
+
+  function linkRoute(route: string, body: Record<string, unknown> | undefined): Response | null {
+    const accepted = () => json(202, { message: 'If an account has this address, a message is on its way.' });
+    const owner = () => [...users].find(([, user]) => user.email !== undefined && user.email === body?.email);
+    if (route === 'POST /api/auth/verify-email/request') {
+      const found = owner();
+      if (found && !found[1].emailVerified) sendLink('verify-email', ...found);
+      return accepted();
+    }
+    if (route === 'POST /api/auth/password-reset/request') {
+      const found = owner();
+      if (found) sendLink('reset-password', ...found);
+      return accepted();
+    }
+    if (route === 'POST /api/auth/verify-email') {
+      const spent = spendLink('verify-email', String(body?.token));
+      if (spent instanceof Response) return spent;
+      spent.user.emailVerified = true;
+      return json(200, { user: { id: spent.user.id, username: spent.username }, email: spent.user.email, message: `${spent.user.email} is confirmed.` });
+    }
+    if (route === 'POST /api/auth/password-reset') {
+      const password = String(body?.password);
+      if (password.length < 8) return problem(400, 'invalid_request', 'The password must have at least 8 characters.');
+      const spent = spendLink('reset-password', String(body?.token));
+      if (spent instanceof Response) return spent;
+      spent.user.password = password;
+      let sessionsRevoked = 0;
+      for (const session of sessions.values()) {
+        if (session.userId === spent.user.id && !session.revoked) {
+          session.revoked = true;
+          sessionsRevoked++;
+        }
+      }
+      const user = { id: spent.user.id, username: spent.username };
+      return json(200, { user, sessionsRevoked, message: `Your password is changed, and every session of ${spent.username} has been logged out (${sessionsRevoked}).` });
+    }
+    if (route === 'GET /api/outbox') {
+      return outboxPage ? json(200, { messages: outbox }) : problem(404, 'not_found', 'The outbox page is turned off (OUTBOX_PAGE=false).');
+    }
+    return null;
+  }
+
   async function handle(request: RecordedRequest): Promise<Response> {
     const { method, path, body } = request;
     const route = `${method} ${path}`;
     if (route === 'POST /api/auth/register') {
-      const { username, password } = body as { username: string; password: string };
+      const { username, password, email } = body as { username: string; password: string; email?: string };
       if (users.has(username)) return problem(409, 'username_taken', 'That username is already taken.');
-      const id = `user-${++counter}`;
-      users.set(username, { id, password });
-      return json(201, { user: { id, username } });
+      const user: User = { id: `user-${++counter}`, password, ...(email === undefined ? {} : { email }) };
+      users.set(username, user);
+      if (email !== undefined) sendLink('verify-email', username, user);
+      return json(201, { user: { id: user.id, username } });
     }
+    const linkAnswer = linkRoute(route, body);
+    if (linkAnswer) return linkAnswer;
     if (route === 'POST /api/auth/login') {
       const { username, password, mode } = body as { username: string; password: string; mode: CredentialMode };
       const user = users.get(username);
@@ -160,9 +256,14 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now() } = {}) {
     fetch,
     requests,
     cookieJar,
+    outbox,
     /** Adds an account directly, as an earlier visit would have. */
-    addUser(username: string, password: string) {
-      users.set(username, { id: `user-${++counter}`, password });
+    addUser(username: string, password: string, email?: string) {
+      users.set(username, { id: `user-${++counter}`, password, ...(email === undefined ? {} : { email }) });
+    },
+    /** Lets every link sent so far run out, as fifteen minutes would. */
+    expireLinks() {
+      for (const link of links.values()) link.expired = true;
     },
     /** Holds every refresh answer until `release()`, so that tests can make refreshes overlap. */
     holdRefreshes() {

@@ -2,24 +2,28 @@ import { useState, type FormEvent } from 'react';
 import type { CredentialProblems } from '../credential-rules';
 
 type Submit = (username: string, password: string) => void;
+/** `email` is empty when the field was left empty. */
+type SubmitRegistration = (username: string, password: string, email: string) => void;
 
-export function CredentialsForm(props: { busy: boolean; onLogIn: Submit; onRegister: Submit }) {
+export function CredentialsForm(props: { busy: boolean; onLogIn: Submit; onRegister: SubmitRegistration }) {
   const [problems, setProblems] = useState<CredentialProblems>({});
 
-  const submitWith = (action: Submit) => async (form: HTMLFormElement) => {
+  /** Login ignores the email field: only registration sends it. */
+  const submitWith = (action: SubmitRegistration, { withEmail }: { withEmail: boolean }) => async (form: HTMLFormElement) => {
     const data = new FormData(form);
     const username = String(data.get('username') ?? '').trim();
     const password = String(data.get('password') ?? '');
+    const email = withEmail ? String(data.get('email') ?? '').trim() : '';
     // The rules come from the shared schemas, which load lazily to keep the first download small.
     const { findCredentialProblems } = await import('../credential-rules');
-    const found = findCredentialProblems(username, password);
+    const found = findCredentialProblems(username, password, email);
     setProblems(found);
-    if (found.username) form.querySelector<HTMLInputElement>('#username')?.focus();
-    else if (found.password) form.querySelector<HTMLInputElement>('#password')?.focus();
-    else action(username, password);
+    const firstWrong = (['username', 'password', 'email'] as const).find((field) => found[field]);
+    if (firstWrong) form.querySelector<HTMLInputElement>(`#${firstWrong}`)?.focus();
+    else action(username, password, email);
   };
-  const logIn = submitWith(props.onLogIn);
-  const register = submitWith(props.onRegister);
+  const logIn = submitWith(props.onLogIn, { withEmail: false });
+  const register = submitWith(props.onRegister, { withEmail: true });
 
   return (
     <form
@@ -32,6 +36,14 @@ export function CredentialsForm(props: { busy: boolean; onLogIn: Submit; onRegis
     >
       <Field name="username" label="Username" type="text" autoComplete="username" problem={problems.username} hint="3 to 64 letters, digits, _ . -" />
       <Field name="password" label="Password" type="password" autoComplete="current-password" problem={problems.password} hint="At least 8 characters." />
+      <Field
+        name="email"
+        label="Email (optional)"
+        type="email"
+        autoComplete="email"
+        problem={problems.email}
+        hint="Only for Register: lets you confirm the address and reset a forgotten password."
+      />
       <div className="actions">
         <button type="submit" disabled={props.busy}>
           Log in
