@@ -35,11 +35,12 @@ export function createFakeBrowser() {
 /** One page of the app, wired as main.tsx wires it, against the fake API. localStorage is jsdom's, shared like a real origin's. */
 export function openTab(api: FakeApi, tabs: TabSync) {
   const requestLog = createRequestLog();
+  const client = createApiClient({ fetch: api.fetch, onExchange: requestLog.record });
   const controller = createSessionController({
-    api: createApiClient({ fetch: api.fetch, onExchange: requestLog.record }),
+    api: client,
     strategies: { header: createHeaderStrategy(), cookie: createCookieStrategy() },
     preferredMode: { read: readPreferredMode, save: savePreferredMode },
     tabs,
   });
-  return { controller, requestLog };
+  return { controller, requestLog, api: client };
 }
