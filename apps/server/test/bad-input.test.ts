@@ -97,16 +97,28 @@ describe('routes and methods', () => {
 });
 
 describe('security headers', () => {
-  it('sends a strict CSP, no-referrer and no-store on API answers', async () => {
+  it('API answers: a CSP that allows nothing, no sniffing, no caching, no framing, no referrer', async () => {
     const response = await t.inject({ method: 'GET', url: '/api/health' });
+    expect(response.headers['content-security-policy']).toBe("default-src 'none';frame-ancestors 'none'");
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['cache-control']).toBe('no-store');
+    expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['cross-origin-resource-policy']).toBe('same-origin');
+    expect(response.headers['x-powered-by']).toBeUndefined();
+  });
+
+  it('every other answer (the page) gets the strict document policy: own scripts only, no inline, no eval', async () => {
+    const response = await t.inject({ method: 'GET', url: '/' });
     const csp = response.headers['content-security-policy'] as string;
+    expect(csp).toContain("default-src 'self'");
     expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("script-src-attr 'none'");
     expect(csp).toContain("object-src 'none'");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).not.toContain('unsafe-inline');
     expect(csp).not.toContain('unsafe-eval');
     expect(response.headers['referrer-policy']).toBe('no-referrer');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
     expect(response.headers['x-content-type-options']).toBe('nosniff');
-    expect(response.headers['cache-control']).toBe('no-store');
   });
 });

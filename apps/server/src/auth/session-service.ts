@@ -39,8 +39,22 @@ function refuseToken(error: unknown): never {
   throw error;
 }
 
+const PUBLIC_USER_CACHE_SIZE = 10_000;
+
 /** Accounts and login sessions: every rule of who may hold which token, independent of HTTP. */
 export function createSessionService({ stores, tokens, passwords, throttle, now }: SessionServiceOptions) {
+  // A user's id and username never change, so the one per request need not be read again.
+  const publicUsers = new Map<string, PublicUser>();
+  async function findPublicUser(id: string): Promise<PublicUser | undefined> {
+    const known = publicUsers.get(id);
+    if (known) return known;
+    const user = await stores.users.findById(id);
+    if (!user) return undefined;
+    if (publicUsers.size >= PUBLIC_USER_CACHE_SIZE) publicUsers.delete(publicUsers.keys().next().value!);
+    publicUsers.set(id, publicUser(user));
+    return publicUser(user);
+  }
+
   async function issue(user: PublicUser, session: SessionRecord, refreshJti: string): Promise<IssuedSession> {
     const [access, refresh] = await Promise.all([
       tokens.issueAccessToken({ sub: user.id, sid: session.id }),
@@ -95,9 +109,9 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
       // A well-signed token for a session we never had is as suspicious as a forged one.
       if (!session || session.userId !== claims.sub) throw new ApiError('invalid_token');
       if (session.revokedAt !== null) throw new ApiError('token_revoked');
-      const user = await stores.users.findById(claims.sub);
+      const user = await findPublicUser(claims.sub);
       if (!user) throw new ApiError('invalid_token');
-      return { user: publicUser(user), session, claims };
+      return { user, session, claims };
     },
 
     /**

@@ -72,7 +72,41 @@ export function createSqliteUserStore({ db }: { db: SqliteDatabase }) {
   } satisfies UserStore;
 }
 
+/** Sessions a process remembers between requests; a bound on memory, not on correctness. */
+const SESSION_CACHE_SIZE = 10_000;
+
+/**
+ * Remembers sessions read on every request, so that checking a token costs no query. Our own
+ * writes forget what they change. A commit by another connection (a second process on the same
+ * file, without Redis) changes SQLite's data_version, and then everything is forgotten: no
+ * process ever answers from a stale revocation. Reading data_version costs about a third of a
+ * primary-key select.
+ */
+function createSessionCache(db: SqliteDatabase) {
+  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
+  let seenVersion = dataVersion.get();
+  const sessions = new Map<string, SessionRecord>();
+  return {
+    get(id: string): SessionRecord | undefined {
+      const version = dataVersion.get();
+      if (version !== seenVersion) {
+        sessions.clear();
+        seenVersion = version;
+      }
+      const session = sessions.get(id);
+      return session && { ...session };
+    },
+    remember(session: SessionRecord) {
+      if (sessions.size >= SESSION_CACHE_SIZE) sessions.delete(sessions.keys().next().value!);
+      sessions.set(session.id, { ...session });
+    },
+    forget: (id: string) => void sessions.delete(id),
+    forgetAll: () => sessions.clear(),
+  };
+}
+
 export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
+  const cache = createSessionCache(db);
   const insert = db.prepare(
     `INSERT INTO sessions (id, user_id, mode, csrf_token, refresh_jti, created_at, expires_at, revoked_at)
      VALUES (@id, @userId, @mode, @csrfToken, @refreshJti, @createdAt, @expiresAt, @revokedAt)`,
@@ -101,13 +135,21 @@ export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
     return ids;
   });
 
+  // Every write forgets what it touched before anything can read it again.
   return {
     create: (session) => guard(() => void insert.run(session)),
-    find: (id) => guard(() => toSession(byId.get(id))),
-    rotateRefreshToken: (id, presentedJti, next, now) => guard(() => rotate(id, presentedJti, next, now)),
-    revoke: (id, now) => guard(() => void revokeOne.run({ id, now })),
-    revokeAllForUser: (userId, now) => guard(() => revokeAll(userId, now)),
-    purgeExpired: (now) => guard(() => void purge.run(now)),
+    find: (id) =>
+      guard(() => {
+        const cached = cache.get(id);
+        if (cached) return cached;
+        const session = toSession(byId.get(id));
+        if (session) cache.remember(session);
+        return session;
+      }),
+    rotateRefreshToken: (id, presentedJti, next, now) => guard(() => (cache.forget(id), rotate(id, presentedJti, next, now))),
+    revoke: (id, now) => guard(() => void (cache.forget(id), revokeOne.run({ id, now }))),
+    revokeAllForUser: (userId, now) => guard(() => (cache.forgetAll(), revokeAll(userId, now))),
+    purgeExpired: (now) => guard(() => void (cache.forgetAll(), purge.run(now))),
   } satisfies SessionStore;
 }
 
