@@ -1,6 +1,6 @@
 import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterResponse, SessionResponse } from '@jwt-lab/shared';
 import { Type } from 'typebox';
-import { requireAuth } from '../auth/authenticate.js';
+import { requireAuth, type RequestAuth } from '../auth/authenticate.js';
 import { publicUser } from '../auth/session-service.js';
 import { ApiError } from '../errors/api-error.js';
 import { assertCsrfToken, assertSameOrigin } from '../transports/csrf.js';
@@ -65,25 +65,21 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
     },
   );
 
-  app.post(
-    '/api/auth/logout',
-    { preHandler: [hooks.authenticate, hooks.verifyCsrf], schema: { response: { 204: NoContent, ...errorResponses(401, 403, 503) } } },
-    async (request, reply) => {
-      const { session, via } = requireAuth(request);
-      await sessions.logout(session.id);
-      transports.byMode(via).clear(reply);
-      return reply.status(204).send(null);
-    },
-  );
-
-  app.post(
-    '/api/auth/logout-all',
-    { preHandler: [hooks.authenticate, hooks.verifyCsrf], schema: { response: { 204: NoContent, ...errorResponses(401, 403, 503) } } },
-    async (request, reply) => {
-      const { user, via } = requireAuth(request);
-      await sessions.logoutEverywhere(user.id);
-      transports.byMode(via).clear(reply);
-      return reply.status(204).send(null);
-    },
-  );
+  // Logout ends this session; logout-all every session of the user. Both clear the cookies.
+  const endSessions = {
+    '/api/auth/logout': (auth: RequestAuth) => sessions.logout(auth.session.id),
+    '/api/auth/logout-all': (auth: RequestAuth) => sessions.logoutEverywhere(auth.user.id),
+  };
+  for (const [url, end] of Object.entries(endSessions)) {
+    app.post(
+      url,
+      { preHandler: [hooks.authenticate, hooks.verifyCsrf], schema: { response: { 204: NoContent, ...errorResponses(401, 403, 503) } } },
+      async (request, reply) => {
+        const auth = requireAuth(request);
+        await end(auth);
+        transports.byMode(auth.via).clear(reply);
+        return reply.status(204).send(null);
+      },
+    );
+  }
 }
