@@ -3,6 +3,8 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import attackLab from './attack-lab/attack-lab.js';
+import { attackerConnectSources } from './attack-lab/site-origins.js';
 import { createAuthHooks } from './auth/authenticate.js';
 import { createAccountLinks } from './auth/account-links.js';
 import { createLoginThrottle, DEFAULT_LINK_REQUEST_THROTTLE, DEFAULT_LOGIN_THROTTLE } from './auth/login-throttle.js';
@@ -111,8 +113,11 @@ export async function buildApp(options: AppOptions) {
   app.removeContentTypeParser('text/plain');
   app.decorateRequest('auth', null);
   await app.register(errorHandler);
-  await app.register(securityHeaders);
+  // While the lab is on, its demo payload may reach the attacker's collector (the lab explains
+  // why a strict connect-src is still worth having); off, the policy names nothing but 'self'.
+  await app.register(securityHeaders, { connectSources: config.attackLab ? attackerConnectSources(config.attackerPort) : [] });
   await app.register(cookie);
+  if (config.attackLab) await app.register(attackLab, { attackerPort: config.attackerPort, publicUrl: config.publicUrl, now });
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);
   await app.register(privateRoutes, context);

@@ -14,6 +14,8 @@ async function main() {
   }
   try {
     await app.listen({ port: config.port, host: config.host });
+    // Second: the attacker's site replays stolen tokens against the address the app now has.
+    await app.attackLab?.listen();
   } catch (error) {
     await app.close();
     throw error;

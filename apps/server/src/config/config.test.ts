@@ -71,6 +71,10 @@ describe('parseConfig', () => {
     [{ LINK_TOKEN_TTL: '5' }, 'LINK_TOKEN_TTL'],
     [{ JWT_PREVIOUS_SECRET: 'p'.repeat(40) }, 'JWT_PREVIOUS_SECRET'],
     [{ JWT_SECRET: 's'.repeat(40), JWT_PREVIOUS_SECRET: 's'.repeat(40) }, 'JWT_PREVIOUS_SECRET'],
+    [{ ATTACK_LAB: 'sometimes' }, 'ATTACK_LAB'],
+    [{ ATTACKER_PORT: '70000' }, 'ATTACKER_PORT'],
+    [{ ATTACKER_PORT: 'next' }, 'ATTACKER_PORT'],
+    [{ PORT: '4000', ATTACKER_PORT: '4000' }, 'ATTACKER_PORT'],
   ])('refuses %j naming %s', (env, variable) => {
     expectConfigError(env, variable);
   });
@@ -90,6 +94,22 @@ describe('parseConfig', () => {
     expect(parseConfig({}).outboxPage).toBe(true);
     expect(parseConfig({ NODE_ENV: 'production' }).outboxPage).toBe(false);
     expect(parseConfig({ NODE_ENV: 'production', OUTBOX_PAGE: 'true' }).outboxPage).toBe(true);
+  });
+
+  it('runs the attack lab locally and never by default in production', () => {
+    expect(parseConfig({}).attackLab).toBe(true);
+    expect(parseConfig({ NODE_ENV: 'production' }).attackLab).toBe(false);
+    expect(parseConfig({ NODE_ENV: 'production', ATTACK_LAB: 'true' }).attackLab).toBe(true);
+    expect(parseConfig({ ATTACK_LAB: 'false' }).attackLab).toBe(false);
+  });
+
+  it('puts the attacker on PORT + 1000 by default, on a free port with PORT=0, or on ATTACKER_PORT', () => {
+    expect(parseConfig({}).attackerPort).toBe(4000);
+    expect(parseConfig({ PORT: '3001' }).attackerPort).toBe(4001);
+    expect(parseConfig({ PORT: '0' }).attackerPort).toBe(0);
+    expect(parseConfig({ PORT: '65000' }).attackerPort).toBe(0);
+    expect(parseConfig({ ATTACKER_PORT: '5555' }).attackerPort).toBe(5555);
+    expect(parseConfig({ PORT: '0', ATTACKER_PORT: '0' }).attackerPort).toBe(0);
   });
 
   it('refuses a JWT_SECRET under 32 bytes without echoing it', () => {

@@ -33,6 +33,13 @@ export interface Config {
    * true (any: only behind a proxy that overwrites the header), or a list of addresses/CIDRs.
    */
   trustProxy: boolean | string;
+  /**
+   * Whether the attack lab runs: a second listener on loopback playing the attacker's site, the
+   * routes the page's lab uses, and that site in the CSP's connect-src. For local runs only.
+   */
+  attackLab: boolean;
+  /** Port of the attacker's site (always on loopback); 0 picks a free one. */
+  attackerPort: number;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -83,6 +90,9 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     // The outbox lists every message with its link: a local stand-in for email, never for production.
     outboxPage: boolean(env, 'OUTBOX_PAGE', raw(env, 'NODE_ENV') !== 'production'),
     trustProxy: trustProxy(env),
+    // An attacker's site inside the app's process: a teaching aid, never for production.
+    attackLab: boolean(env, 'ATTACK_LAB', raw(env, 'NODE_ENV') !== 'production'),
+    attackerPort: attackerPort(env, port),
   };
 }
 
@@ -154,6 +164,17 @@ function trustProxy(env: Env): boolean | string {
   if (!/^[0-9A-Fa-f.:/]+(,\s*[0-9A-Fa-f.:/]+)*$/.test(value)) {
     throw new ConfigError('TRUST_PROXY', `must be true, false, or addresses/CIDRs separated by commas, got "${value}"`);
   }
+  return value;
+}
+
+/**
+ * PORT + 1000 by default (4000 beside 3000): instances on neighbouring ports (3001, 3002) then get
+ * neighbouring attackers too instead of colliding with each other. PORT=0 picks both freely.
+ */
+function attackerPort(env: Env, port: number): number {
+  const fallback = port === 0 || port + 1000 > 65_535 ? 0 : port + 1000;
+  const value = integer(env, 'ATTACKER_PORT', fallback, 0, 65_535);
+  if (value !== 0 && value === port) throw new ConfigError('ATTACKER_PORT', `must differ from PORT (${port}): the attacker is a site of its own`);
   return value;
 }
 

@@ -1,0 +1,89 @@
+import type { AddressInfo } from 'node:net';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { FastifyInstance } from 'fastify';
+import fp from 'fastify-plugin';
+import { ConfigError } from '../config/config.js';
+import { buildAttackerSite, type AttackerSite } from './attacker-site.js';
+import { describeForeignRequest, isForeignRequest } from './foreign-requests.js';
+import type { ForeignRequest, Loot } from './lab-schemas.js';
+import { attackLabRoutes } from './lab-routes.js';
+import { createRecentList, type RecentList } from './recent-list.js';
+import { ATTACKER_BIND_HOST } from './site-origins.js';
+
+export interface AttackLabOptions {
+  /** 0 picks a free port. */
+  attackerPort: number;
+  publicUrl: string;
+  now: () => number;
+}
+
+export interface AttackLab {
+  /** Starts the attacker's site on loopback. Call it once the app listens: the replay targets the app's address. */
+  listen(): Promise<void>;
+  /** Where the attacker's site listens (loopback), or null while it does not. */
+  attackerAddress(): AddressInfo | null;
+  /** Requests other sites made browsers send to the app, newest first. */
+  readonly foreignRequests: RecentList<ForeignRequest>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Present only while ATTACK_LAB is on. */
+    attackLab?: AttackLab;
+  }
+}
+
+const FOREIGN_REQUESTS_KEPT = 50;
+const LOOT_KEPT = 20;
+
+/**
+ * The attack lab, registered only while ATTACK_LAB is on: it records what other sites send to the
+ * app, serves the lab's two routes, and owns the attacker's site (started by `listen`, closed with the app).
+ */
+async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, now }: AttackLabOptions) {
+  const foreignRequests = createRecentList<ForeignRequest>(FOREIGN_REQUESTS_KEPT);
+  const loot = createRecentList<Loot>(LOOT_KEPT);
+  let site: AttackerSite | null = null;
+  let nextSeq = 1;
+
+  const lab: AttackLab = {
+    foreignRequests,
+    attackerAddress: () => (site?.server.listening ? (site.server.address() as AddressInfo) : null),
+    async listen() {
+      if (site) return;
+      const starting = await buildAttackerSite({ loot, appUrl: appUrlOf(app.server.address()), publicUrl, now, log: app.log });
+      try {
+        await starting.listen({ port: attackerPort, host: ATTACKER_BIND_HOST });
+      } catch (error) {
+        await starting.close();
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') {
+          throw new ConfigError('ATTACKER_PORT', `${attackerPort} is already in use; set ATTACKER_PORT to a free port or 0, or turn the lab off with ATTACK_LAB=false`);
+        }
+        throw error;
+      }
+      site = starting;
+      const port = lab.attackerAddress()?.port;
+      app.log.info({ attackerPort: port }, `Attack lab: the attacker's site is at http://${ATTACKER_BIND_HOST}:${port} (loopback only; ATTACK_LAB=false turns it off)`);
+    },
+  };
+
+  app.decorate('attackLab', lab);
+  app.addHook('onClose', async () => {
+    await site?.close();
+    site = null;
+  });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (isForeignRequest(request)) foreignRequests.add(describeForeignRequest(request, reply, nextSeq++, now()));
+    done();
+  });
+  await app.withTypeProvider<TypeBoxTypeProvider>().register(attackLabRoutes, { lab });
+}
+
+/** Where the attacker's server reaches the app: its own listening address, loopback for a wildcard one. */
+function appUrlOf(address: string | AddressInfo | null): string {
+  if (address === null || typeof address === 'string') throw new Error('the app must listen on a TCP port before the attack lab starts');
+  if (address.address === '0.0.0.0' || address.address === '::') return `http://127.0.0.1:${address.port}`;
+  return address.family === 'IPv6' ? `http://[${address.address}]:${address.port}` : `http://${address.address}:${address.port}`;
+}
+
+export default fp(attackLabPlugin, { name: 'attack-lab', dependencies: ['error-handler'] });
