@@ -150,7 +150,8 @@ export const OutboxMessage = Type.Object({
 });
 export type OutboxMessage = Static<typeof OutboxMessage>;
 
-export const OutboxResponse = Type.Object({ messages: Type.Array(OutboxMessage) });
+/** `enabled: false` (and no messages) when OUTBOX_PAGE is off: the page then shows no Outbox. */
+export const OutboxResponse = Type.Object({ enabled: Type.Boolean(), messages: Type.Array(OutboxMessage) });
 export type OutboxResponse = Static<typeof OutboxResponse>;
 
 /** Counters an operator (or the benchmark) reads; nothing secret. */

@@ -186,7 +186,7 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
       return json(200, { user, sessionsRevoked, message: `Your password is changed, and every session of ${spent.username} has been logged out (${sessionsRevoked}).` });
     }
     if (route === 'GET /api/outbox') {
-      return outboxPage ? json(200, { messages: outbox }) : problem(404, 'not_found', 'The outbox page is turned off (OUTBOX_PAGE=false).');
+      return json(200, outboxPage ? { enabled: true, messages: outbox } : { enabled: false, messages: [] });
     }
     return null;
   }

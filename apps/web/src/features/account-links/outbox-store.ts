@@ -38,8 +38,7 @@ export function createOutbox(api: Pick<ApiClient, 'outbox'>, { pollEveryMs = 400
     const read = ++latestRead;
     const answer = await api.outbox();
     if (read !== latestRead) return; // a later read is on its way, or already answered
-    if (answer.ok) update({ availability: 'on', messages: answer.value.messages, checkedAt: now(), problem: null });
-    else if (answer.error.code === 'not_found') update({ availability: 'off', messages: [] });
+    if (answer.ok) update({ availability: answer.value.enabled ? 'on' : 'off', messages: answer.value.messages, checkedAt: now(), problem: null });
     else update({ problem: `The outbox could not be read: ${answer.error.message}` });
   }
 
