@@ -4,6 +4,7 @@ import { createAccountLinks } from '../features/account-links/account-links';
 import { EmailLinksPanel } from '../features/account-links/components/EmailLinksPanel';
 import { LinkLanding } from '../features/account-links/components/LinkLanding';
 import { OutboxPanel } from '../features/account-links/components/OutboxPanel';
+import { AttackLab } from '../features/attack-lab/components/AttackLab';
 import { AuthPanel } from '../features/auth/components/AuthPanel';
 import { CompareTable } from '../features/compare/components/CompareTable';
 import { TokenInspector } from '../features/inspector/components/TokenInspector';
@@ -59,7 +60,7 @@ export function App({ controller, requestLog, api }: AppProps) {
           nextRefreshAt={session.nextRefreshAt}
         />
         <OutboxPanel outbox={links.outbox} />
-        {/* The attack lab (issue 4) takes this place: <section id="attack-lab" className="panel wide">. */}
+        <AttackLab mode={session.mode} signedIn={session.phase === 'signed-in'} onExchange={requestLog.record} />
         <RequestLogPanel entries={entries} onClear={requestLog.clear} />
         <CompareTable />
       </main>

