@@ -1,9 +1,11 @@
 import type { CredentialMode } from '@jwt-lab/shared';
-import { useState } from 'react';
+import { lazy, Suspense } from 'react';
 import type { Exchange } from '../../../lib/api-client';
-import { createLabApi, type LabApi } from '../lab-api';
-import { CrossSiteSection } from './CrossSiteSection';
-import { XssSection } from './XssSection';
+import type { LabApi } from '../lab-api';
+
+// The experiments load as their own chunk, right after the page: they are most of the lab's code
+// and none of it is needed to log in, so the initial download stays within its budget.
+const LabExperiments = lazy(() => import('./LabExperiments'));
 
 export interface AttackLabProps {
   mode: CredentialMode;
@@ -17,7 +19,6 @@ export interface AttackLabProps {
 }
 
 export function AttackLab({ mode, signedIn, onExchange, api, openPage = openWithoutOpener }: AttackLabProps) {
-  const [lab] = useState(() => api ?? createLabApi({ onExchange }));
   return (
     <section className="panel wide attack-lab" id="attack-lab" aria-labelledby="attack-lab-title">
       <h2 id="attack-lab-title">Attack lab</h2>
@@ -27,10 +28,9 @@ export function AttackLab({ mode, signedIn, onExchange, api, openPage = openWith
         would not be a different site: browsers compare scheme and host for SameSite, never ports.
       </p>
       {!signedIn && <p className="hint">Log in first to see what each attack gets from a live session.</p>}
-      <div className="lab-grid">
-        <XssSection lab={lab} mode={mode} />
-        <CrossSiteSection lab={lab} mode={mode} openPage={openPage} />
-      </div>
+      <Suspense fallback={<p className="hint">Loading the experiments…</p>}>
+        <LabExperiments mode={mode} onExchange={onExchange} api={api} openPage={openPage} />
+      </Suspense>
     </section>
   );
 }

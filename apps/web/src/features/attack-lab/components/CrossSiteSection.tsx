@@ -52,10 +52,13 @@ export function CrossSiteSection({ lab, mode, openPage }: { lab: LabApi; mode: C
       <button type="button" disabled={run.state === 'watching'} onClick={() => void start()}>
         Run cross-site request
       </button>
-      <p role="status" className="lab-status">
-        {run.state === 'watching' && `The attacker's page is open; waiting for its requests to reach the app (${run.requests.length} so far)…`}
-        {run.state === 'done' && outcomeLine(run.requests)}
-      </p>
+      {(run.state === 'watching' || run.state === 'done') && (
+        <p role="status" className="lab-status">
+          {run.state === 'watching'
+            ? `The attacker's page is open; waiting for its requests to reach the app (${run.requests.length} so far)…`
+            : outcomeLine(run.requests)}
+        </p>
+      )}
       {run.state === 'failed' && (
         <p role="alert" className="notice error">
           {run.message}

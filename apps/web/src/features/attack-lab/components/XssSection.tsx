@@ -38,10 +38,11 @@ export function XssSection({ lab, mode }: { lab: LabApi; mode: CredentialMode })
       <button type="button" disabled={run.state === 'running'} onClick={() => void start()}>
         Run XSS payload
       </button>
-      <p role="status" className="lab-status">
-        {run.state === 'running' && 'The payload is running…'}
-        {run.state === 'done' && summary(run.outcome)}
-      </p>
+      {(run.state === 'running' || run.state === 'done') && (
+        <p role="status" className="lab-status">
+          {run.state === 'running' ? 'The payload is running…' : summary(run.outcome)}
+        </p>
+      )}
       {run.state === 'failed' && (
         <p role="alert" className="notice error">
           {run.message}
