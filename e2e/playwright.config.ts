@@ -3,18 +3,40 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { chromiumExecutable } from './browser.js';
+import type { StorageMode } from './support/fixtures.js';
+import { SHORT_ACCESS_TOKEN_TTL } from './support/short-ttl.js';
 
 const executablePath = chromiumExecutable();
 /** The app under test: the built server (`pnpm build` first), on its own port and data dir. */
 export const APP_PORT = Number(process.env.E2E_PORT ?? 3210);
 export const APP_URL = `http://localhost:${APP_PORT}`;
-const dataDir = mkdtempSync(path.join(tmpdir(), 'jwt-lab-e2e-'));
+/** A second instance whose access tokens live 8 seconds, for watching expiry and silent refresh. */
+export const SHORT_TTL_PORT = APP_PORT + 1;
+export const SHORT_TTL_URL = `http://localhost:${SHORT_TTL_PORT}`;
 
-export default defineConfig({
+const server = (port: number, env: Record<string, string> = {}) => ({
+  command: 'node ../apps/server/dist/main.js',
+  url: `http://localhost:${port}/api/health`,
+  reuseExistingServer: false,
+  timeout: 20_000,
+  // Each its own data dir; the attacker's site of each listens on PORT + 1000 (4210, 4211).
+  env: {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATA_DIR: mkdtempSync(path.join(tmpdir(), 'jwt-lab-e2e-')),
+    PASSWORD_HASH_COST: '12',
+    LOG_LEVEL: 'warn',
+    ...env,
+  },
+});
+
+const byMode = (mode: StorageMode) => ({ storageMode: mode });
+
+export default defineConfig<{ storageMode: StorageMode }>({
   testDir: './tests',
   timeout: 30_000,
-  fullyParallel: false,
-  workers: 1,
+  expect: { timeout: 10_000 },
+  workers: 2,
   forbidOnly: true,
   reporter: [['list']],
   use: {
@@ -26,11 +48,24 @@ export default defineConfig({
       args: ['--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-gpu'],
     },
   },
-  webServer: {
-    command: 'node ../apps/server/dist/main.js',
-    url: `${APP_URL}/api/health`,
-    reuseExistingServer: false,
-    timeout: 20_000,
-    env: { PORT: String(APP_PORT), HOST: '127.0.0.1', DATA_DIR: dataDir, PASSWORD_HASH_COST: '12', LOG_LEVEL: 'warn' },
-  },
+  projects: [
+    // Specs that choose their own set-up (page-loads, account-links) run once, at the top level.
+    { name: 'page', testMatch: /tests\/[^/]+\.spec\.ts$/ },
+    // The flows and claims of each storage mode: each test has its own user, so they run in parallel.
+    { name: 'header', testMatch: /tests\/(modes|header)\/.+\.spec\.ts$/, fullyParallel: true, use: byMode('header') },
+    { name: 'cookie', testMatch: /tests\/(modes|cookie)\/.+\.spec\.ts$/, fullyParallel: true, use: byMode('cookie') },
+    {
+      name: 'short-ttl-header',
+      testMatch: /tests\/short-ttl\/.+\.spec\.ts$/,
+      fullyParallel: true,
+      use: { ...byMode('header'), baseURL: SHORT_TTL_URL },
+    },
+    {
+      name: 'short-ttl-cookie',
+      testMatch: /tests\/short-ttl\/.+\.spec\.ts$/,
+      fullyParallel: true,
+      use: { ...byMode('cookie'), baseURL: SHORT_TTL_URL },
+    },
+  ],
+  webServer: [server(APP_PORT), server(SHORT_TTL_PORT, { ACCESS_TOKEN_TTL: String(SHORT_ACCESS_TOKEN_TTL) })],
 });
