@@ -1,0 +1,34 @@
+import type { Page } from '@playwright/test';
+import { attackLab, expect } from './fixtures.js';
+
+/** One request the attacker's page made the browser send, as the app recorded it. */
+export interface ForeignRequest {
+  method: string;
+  path: string;
+  origin: string | null;
+  fetchSite: string | null;
+  contentType: string | null;
+  carried: { accessCookie: boolean; refreshCookie: boolean; authorization: boolean; csrfToken: boolean };
+  status: number;
+  refusedBy: string | null;
+}
+
+/**
+ * Presses Run cross-site request, and returns the attacker's page that opened (on another site)
+ * with the requests the app recorded for that run, read from the app rather than the lab's text.
+ */
+export async function runCrossSiteRequest(page: Page) {
+  const lab = attackLab(page);
+  const opened = page.waitForEvent('popup');
+  await lab.getByRole('button', { name: 'Run cross-site request' }).click();
+  const attackerPage = await opened;
+  await attackerPage.waitForLoadState();
+  const url = new URL(attackerPage.url());
+  const run = url.searchParams.get('run');
+  expect(run).toBeTruthy();
+  await expect(lab.getByRole('status').filter({ hasText: 'forged requests' })).toContainText('All 4 forged requests were refused');
+  const response = await page.request.get(`/api/attack-lab/foreign-requests?run=${run}`);
+  expect(response.status()).toBe(200);
+  const { requests } = (await response.json()) as { requests: ForeignRequest[] };
+  return { attackerPage, attackerOrigin: url.origin, requests };
+}

@@ -1,0 +1,49 @@
+import { runCrossSiteRequest } from '../../support/cross-site.js';
+import { attackLab, expect, privateData, readStorage, sessionRegion, STORAGE_KEYS, test } from '../../support/fixtures.js';
+
+test('header mode: the XSS payload steals both tokens, and the attacker replays the access token until logout', async ({ signedInPage: page, attacker, account }) => {
+  const lab = attackLab(page);
+  const accessToken = await readStorage(page, STORAGE_KEYS.accessToken);
+  const refreshToken = await readStorage(page, STORAGE_KEYS.refreshToken);
+
+  await lab.getByRole('button', { name: 'Run XSS payload' }).click();
+  await expect(lab.getByRole('status').filter({ hasText: 'Stolen' })).toHaveText("Stolen: 2 tokens. The attacker's replay worked.");
+
+  // What the collector holds, asked directly: both tokens left the page, and no cookie (there is none).
+  const stolen = (await attacker.loot()).find((loot) => (loot.data.localStorage as Record<string, string>)[STORAGE_KEYS.accessToken] === accessToken);
+  expect(stolen, 'the access token is in the collector').toBeDefined();
+  expect(stolen!.from).toBe(new URL(page.url()).origin);
+  expect((stolen!.data.localStorage as Record<string, string>)[STORAGE_KEYS.refreshToken]).toBe(refreshToken);
+  expect(stolen!.data['document.cookie']).toBe('');
+
+  // The page shows exactly that, and the replay the attacker made from its own server.
+  await expect(lab.getByRole('row', { name: /jwtlab\.accessToken/ })).toContainText(accessToken!);
+  await expect(lab.getByText(/The app answered: 200/)).toContainText(`Hello, ${account.username}`);
+  const replay = await attacker.replay(stolen!.id);
+  expect(replay.attempts).toEqual([expect.objectContaining({ credential: 'bearer', status: 200, answer: expect.objectContaining({ via: 'header' }) })]);
+
+  // Until logout: then the same stolen token is refused, from the attacker's side too.
+  await sessionRegion(page).getByRole('button', { name: 'Log out', exact: true }).click();
+  await expect(sessionRegion(page).getByRole('button', { name: 'Log in' })).toBeVisible();
+  await lab.getByRole('button', { name: 'Replay the stolen token again' }).click();
+  await expect(lab.getByText(/The app answered: 401/)).toContainText('token_revoked');
+  expect((await attacker.replay(stolen!.id)).attempts).toEqual([
+    expect.objectContaining({ credential: 'bearer', status: 401, answer: expect.objectContaining({ error: 'token_revoked' }) }),
+  ]);
+});
+
+test('header mode: a forged cross-site request carries no credential at all', async ({ signedInPage: page, account }) => {
+  const { attackerOrigin, requests } = await runCrossSiteRequest(page);
+  expect(new URL(attackerOrigin).hostname).toBe('127.0.0.1'); // another site than localhost, not only another port
+
+  expect(requests).toHaveLength(4);
+  for (const request of requests) {
+    expect(request.carried).toEqual({ accessCookie: false, refreshCookie: false, authorization: false, csrfToken: false });
+    expect(request.refusedBy).not.toBeNull();
+  }
+  await expect(attackLab(page)).toContainText('None of the 4 forged requests carried a credential');
+
+  // The forged logout-all changed nothing.
+  await privateData(page).getByRole('button', { name: 'Load private data' }).click();
+  await expect(privateData(page).getByRole('status')).toContainText(`Hello, ${account.username}`);
+});

@@ -1,0 +1,37 @@
+import path from 'node:path';
+import AxeBuilder from '@axe-core/playwright';
+import type { Page } from '@playwright/test';
+import { runCrossSiteRequest } from '../../support/cross-site.js';
+import { attackLab, expect, MODE_RADIO, privateData, sessionRegion, test } from '../../support/fixtures.js';
+
+const SCREENSHOTS = path.resolve(import.meta.dirname, '../../../docs/screenshots');
+
+/** Violations axe rates serious or critical, as "rule: target" lines that say where. */
+async function seriousViolations(page: Page): Promise<string[]> {
+  const { violations } = await new AxeBuilder({ page }).analyze();
+  return violations
+    .filter((violation) => violation.impact === 'serious' || violation.impact === 'critical')
+    .flatMap((violation) => violation.nodes.map((node) => `${violation.id} (${violation.impact}): ${node.target.join(' ')}`));
+}
+
+test('no serious or critical accessibility violation, logged out and logged in with the lab run; a screenshot of the mode', async ({ page, signIn, storageMode }) => {
+  await page.goto('/');
+  await sessionRegion(page).getByRole('radio', { name: MODE_RADIO[storageMode] }).check();
+  await expect(sessionRegion(page).getByRole('button', { name: 'Log in' })).toBeVisible();
+  await expect(attackLab(page).getByRole('button', { name: 'Run XSS payload' })).toBeVisible();
+  expect(await seriousViolations(page), 'logged out').toEqual([]);
+
+  await signIn(page);
+  await privateData(page).getByRole('button', { name: 'Load private data' }).click();
+  await expect(privateData(page).getByRole('status')).toContainText(`via: "${storageMode}"`);
+  await attackLab(page).getByRole('button', { name: 'Run XSS payload' }).click();
+  await expect(attackLab(page).getByRole('status').filter({ hasText: 'replay' })).toBeVisible();
+  const { attackerPage } = await runCrossSiteRequest(page);
+  await attackerPage.close();
+  expect(await seriousViolations(page), 'logged in, after both attacks').toEqual([]);
+
+  // The README shows these: the top of the page (session, token inspector) and the lab's results, per mode.
+  await page.evaluate(() => window.scrollTo(0, 0));
+  await page.screenshot({ path: path.join(SCREENSHOTS, `${storageMode}-mode.png`) });
+  await attackLab(page).screenshot({ path: path.join(SCREENSHOTS, `${storageMode}-attack-lab.png`) });
+});
