@@ -1,0 +1,35 @@
+import { expect, readStorage, sessionRegion, STORAGE_KEYS, test } from '../../support/fixtures.js';
+
+test('a refresh token used twice ends the session in the page, with a clear message', async ({ signedInPage: page, storageMode, playwright, baseURL, consoleErrors }) => {
+  consoleErrors.allowFailedRequest(401, '/api/auth/refresh'); // the page's refresh is refused on purpose
+  // A thief holding a copy of the page's current refresh token spends it first, from its own client.
+  const thief = await playwright.request.newContext({ baseURL });
+  try {
+    let stolen;
+    if (storageMode === 'header') {
+      stolen = await thief.post('/api/auth/refresh', { data: { refreshToken: await readStorage(page, STORAGE_KEYS.refreshToken) } });
+    } else {
+      const refreshCookie = (await page.context().cookies()).find((cookie) => cookie.name === 'jwtlab_refresh')!;
+      const { csrfToken } = JSON.parse((await readStorage(page, STORAGE_KEYS.cookieSession))!) as { csrfToken: string };
+      stolen = await thief.post('/api/auth/refresh', { headers: { cookie: `jwtlab_refresh=${refreshCookie.value}`, 'x-csrf-token': csrfToken }, data: {} });
+    }
+    expect(stolen.status(), 'the thief refreshes first').toBe(200);
+
+    // The page presents the same refresh token again: the server sees a reuse and ends the whole session.
+    await sessionRegion(page).getByRole('button', { name: 'Refresh token' }).click();
+    const alert = sessionRegion(page).getByRole('alert');
+    await expect(alert).toContainText('refresh_token_reused');
+    await expect(alert).toContainText('a refresh token of this session was used a second time');
+    await expect(sessionRegion(page).getByRole('button', { name: 'Log in' })).toBeVisible();
+
+    // The thief's fresh tokens died with the session.
+    const thiefAnswer = (await stolen.json()) as { accessToken?: string };
+    const thiefRequest =
+      storageMode === 'header'
+        ? await thief.get('/api/private', { headers: { authorization: `Bearer ${thiefAnswer.accessToken}` } })
+        : await thief.get('/api/private');
+    expect(thiefRequest.status()).toBe(401);
+  } finally {
+    await thief.dispose();
+  }
+});
