@@ -4,15 +4,12 @@ import path from 'node:path';
 import { defineConfig } from '@playwright/test';
 import { chromiumExecutable } from './browser.js';
 import type { StorageMode } from './support/fixtures.js';
-import { SHORT_ACCESS_TOKEN_TTL } from './support/short-ttl.js';
+import { APP_PORT, SHORT_ACCESS_TOKEN_TTL, SHORT_TTL_PORT } from './support/instances.js';
 
 const executablePath = chromiumExecutable();
 /** The app under test: the built server (`pnpm build` first), on its own port and data dir. */
-export const APP_PORT = Number(process.env.E2E_PORT ?? 3210);
-export const APP_URL = `http://localhost:${APP_PORT}`;
-/** A second instance whose access tokens live 8 seconds, for watching expiry and silent refresh. */
-export const SHORT_TTL_PORT = APP_PORT + 1;
-export const SHORT_TTL_URL = `http://localhost:${SHORT_TTL_PORT}`;
+const APP_URL = `http://localhost:${APP_PORT}`;
+const SHORT_TTL_URL = `http://localhost:${SHORT_TTL_PORT}`;
 
 const server = (port: number, env: Record<string, string> = {}) => ({
   command: 'node ../apps/server/dist/main.js',

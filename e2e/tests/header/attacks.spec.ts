@@ -1,5 +1,9 @@
 import { runCrossSiteRequest } from '../../support/cross-site.js';
+import { APP_PORT } from '../../support/instances.js';
 import { attackLab, expect, privateData, readStorage, sessionRegion, STORAGE_KEYS, test } from '../../support/fixtures.js';
+
+/** The app under test by its IP rather than by name (the suite opens it at localhost elsewhere). */
+const APP_AT_LOOPBACK_IP = `http://127.0.0.1:${APP_PORT}`;
 
 test('header mode: the XSS payload steals both tokens, and the attacker replays the access token until logout', async ({ signedInPage: page, attacker, account }) => {
   const lab = attackLab(page);
@@ -46,4 +50,22 @@ test('header mode: a forged cross-site request carries no credential at all', as
   // The forged logout-all changed nothing.
   await privateData(page).getByRole('button', { name: 'Load private data' }).click();
   await expect(privateData(page).getByRole('status')).toContainText(`Hello, ${account.username}`);
+});
+
+test.describe('opened at 127.0.0.1', () => {
+  test.use({ baseURL: APP_AT_LOOPBACK_IP });
+
+  test("the attacker's site is localhost instead: still another site", async ({ signedInPage: page, attacker }) => {
+    const lab = attackLab(page);
+    await lab.getByRole('button', { name: 'Run XSS payload' }).click();
+    await expect(lab.getByRole('status').filter({ hasText: 'Stolen' })).toHaveText("Stolen: 2 tokens. The attacker's replay worked.");
+    const port = new URL(attacker.origin).port;
+    await expect(lab).toContainText(`http://localhost:${port}/collect`);
+    const [latest] = await attacker.loot();
+    expect(latest!.from).toBe(APP_AT_LOOPBACK_IP);
+
+    const { attackerOrigin, requests } = await runCrossSiteRequest(page);
+    expect(attackerOrigin).toBe(`http://localhost:${port}`);
+    expect(requests.filter((request) => request.origin !== null).every((request) => request.origin === attackerOrigin)).toBe(true);
+  });
 });

@@ -1,5 +1,5 @@
 import { expect, privateData, sessionRegion, test, tokenInspector } from '../../support/fixtures.js';
-import { SHORT_ACCESS_TOKEN_TTL } from '../../support/short-ttl.js';
+import { SHORT_ACCESS_TOKEN_TTL } from '../../support/instances.js';
 
 // Against the instance whose access tokens live SHORT_ACCESS_TOKEN_TTL seconds: real time, real expiry.
 
