@@ -4,7 +4,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { parseConfig } from '../src/config/config.js';
+import { ConfigError, parseConfig } from '../src/config/config.js';
 import { ACCESS_COOKIE, TEST_SECRET } from './support/test-app.js';
 
 // The attack lab's attacker companion, over real sockets: it listens on loopback only, collects
@@ -295,6 +295,31 @@ describe('the record of requests from other sites', () => {
     const refused = await forge('own', { headers: { origin: lab.appUrl, cookie: victim.cookie!, 'content-type': 'application/json' }, body: '{}' });
     expect(refused.statusCode).toBe(403);
     expect(await recorded('own')).toEqual([]);
+  });
+});
+
+describe('when ATTACKER_PORT is taken', () => {
+  it('refuses to start with an error naming ATTACKER_PORT (main prints it as its one line)', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const { port } = blocker.address() as { port: number };
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'jwt-lab-attack-'));
+    const app = await buildApp({
+      config: parseConfig({ DATA_DIR: dataDir, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', PORT: '0', ATTACKER_PORT: String(port) }),
+      webRoot: null,
+    });
+    try {
+      await app.listen({ port: 0, host: '127.0.0.1' });
+      const failure = await app.attackLab!.listen().catch((error: unknown) => error);
+      expect(failure).toBeInstanceOf(ConfigError);
+      expect((failure as ConfigError).variable).toBe('ATTACKER_PORT');
+      expect((failure as Error).message).toMatch(new RegExp(`^ATTACKER_PORT ${port} is already in use; .*ATTACK_LAB=false`));
+      expect(app.attackLab!.attackerAddress()).toBeNull();
+    } finally {
+      await app.close();
+      blocker.close();
+      await rm(dataDir, { recursive: true, force: true });
+    }
   });
 });
 

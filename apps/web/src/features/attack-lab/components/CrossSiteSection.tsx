@@ -22,7 +22,8 @@ export function CrossSiteSection({ lab, mode, openPage }: { lab: LabApi; mode: C
     const attacker = await lab.attackerOrigin();
     if (!attacker.ok) return setRun({ state: 'failed', message: attacker.message });
     // A label on this run's forged requests, so that the lab (and a test) can tell them apart.
-    const label = crypto.randomUUID();
+    // getRandomValues, unlike randomUUID, works on plain-http pages that are not localhost too.
+    const label = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
     const pageUrl = `${attacker.value}/csrf?target=${encodeURIComponent(location.origin)}&run=${label}`;
     openPage(pageUrl);
     setRun({ state: 'watching', attacker: attacker.value, pageUrl, requests: [] });
