@@ -53,6 +53,8 @@ export function startJwtLab(instance: JwtLabInstance, context: ServerContext): P
     JWT_SECRET: instance.jwtSecret,
     // Outlives the longest run, so that no target starts answering token_expired halfway.
     ACCESS_TOKEN_TTL: '3600',
+    // The production configuration: no attack lab (its attacker site and request record are for local runs).
+    NODE_ENV: 'production',
     ...(instance.redis ? { REDIS_URL: instance.redis.url, REDIS_KEY_PREFIX: instance.redis.keyPrefix } : {}),
   };
   return startServer(instance.name, process.execPath, [SERVER_ENTRY], env, context);
