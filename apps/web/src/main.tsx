@@ -10,8 +10,9 @@ import { browserTabSync } from './lib/tab-sync';
 
 // Created once, outside React, so that StrictMode's double effects cannot restore or refresh twice.
 const requestLog = createRequestLog();
+const api = createApiClient({ onExchange: requestLog.record });
 const controller = createSessionController({
-  api: createApiClient({ onExchange: requestLog.record }),
+  api,
   strategies: { header: createHeaderStrategy(), cookie: createCookieStrategy() },
   preferredMode: { read: readPreferredMode, save: savePreferredMode },
   tabs: browserTabSync(),
@@ -20,6 +21,6 @@ void controller.start();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App controller={controller} requestLog={requestLog} />
+    <App controller={controller} requestLog={requestLog} api={api} />
   </StrictMode>,
 );

@@ -9,7 +9,7 @@ import { App } from './App';
 function renderPage(api: FakeApi) {
   const tab = openTab(api, createFakeBrowser().join());
   void tab.controller.start();
-  render(<App controller={tab.controller} requestLog={tab.requestLog} />);
+  render(<App controller={tab.controller} requestLog={tab.requestLog} api={tab.api} />);
   return { ...tab, user: userEvent.setup() };
 }
 
@@ -53,7 +53,7 @@ describe('login and register forms', () => {
     await user.type(screen.getByLabelText('Username'), 'bad name!');
     await user.click(screen.getByRole('button', { name: 'Register' }));
     expect(await screen.findByText('Use only letters, digits, and the characters _ . -')).toBeTruthy();
-    expect(api.requests).toEqual([]);
+    expect(api.requests.filter((request) => request.path !== '/api/outbox')).toEqual([]); // the Outbox reads the mailbox, not the form
   });
 
   it('registers, then shows the error code when the name is taken', async () => {

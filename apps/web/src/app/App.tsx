@@ -11,24 +11,24 @@ import { TokenInspector } from '../features/inspector/components/TokenInspector'
 import { PrivateDataPanel } from '../features/private-data/components/PrivateDataPanel';
 import { RequestLogPanel } from '../features/request-log/components/RequestLogPanel';
 import type { RequestLog } from '../features/request-log/request-log-store';
-import { createApiClient, type ApiClient } from '../lib/api-client';
+import type { ApiClient } from '../lib/api-client';
 import type { SessionController } from '../lib/session-controller';
 
 interface AppProps {
   controller: SessionController;
   requestLog: RequestLog;
-  /** For the single-use links and the outbox; by default one that logs to requestLog. */
-  api?: ApiClient;
+  /** The one API client (the controller's too), for the single-use links and the outbox. */
+  api: ApiClient;
 }
 
 export function App({ controller, requestLog, api }: AppProps) {
   const session = useSyncExternalStore(controller.subscribe, controller.getState);
-  const [links] = useState(() => createAccountLinks(api ?? createApiClient({ onExchange: requestLog.record })));
-  // A reset logs out every session of its user. If this tab holds one, the next call learns so
-  // from the server (token_revoked), and the controller ends the session here and says why.
+  const [links] = useState(() => createAccountLinks(api));
+  // A reset logs out every session of its user: if this tab holds one, it ends here too.
   const onPasswordReset = (user: PublicUser) => {
-    const current = controller.getState();
-    if (current.phase === 'signed-in' && current.user?.id === user.id) void controller.loadPrivateData();
+    if (controller.getState().user?.id === user.id) {
+      controller.endedByServer('Your password was reset, which logged out every session of this account, this one included.');
+    }
   };
   const entries = useSyncExternalStore(requestLog.subscribe, requestLog.getEntries);
   const privateAnswer = session.privateData?.result;
@@ -49,7 +49,7 @@ export function App({ controller, requestLog, api }: AppProps) {
       <main className="layout">
         <LinkLanding links={links} onPasswordReset={onPasswordReset} />
         <div className="column">
-          <AuthPanel session={session} controller={controller} registerWithEmail={links.registerWithEmail} />
+          <AuthPanel session={session} controller={controller} onMessageSent={links.outbox.watchForNew} />
           <PrivateDataPanel attempt={session.privateData} busy={session.busy} onLoad={() => void controller.loadPrivateData()} />
           <EmailLinksPanel links={links} />
         </div>

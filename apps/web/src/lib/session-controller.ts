@@ -256,15 +256,26 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
       if (state.phase === 'restoring') await restore();
     },
 
-    register: (username: string, password: string) =>
-      busyWhile(async () => {
-        const answer = await api.register(active(), { username, password });
+    /** Registers (with an address, the server sends a link to confirm it); true when the account exists. */
+    register: async (username: string, password: string, email?: string) => {
+      let created = false;
+      await busyWhile(async () => {
+        const answer = await api.register(active(), { username, password, ...(email ? { email } : {}) });
+        created = answer.ok;
+        const confirm = email ? ` A message with a link to confirm ${email} is on its way (in local runs, to the Outbox).` : '';
         update({
           notice: answer.ok
-            ? { tone: 'info', text: `Account “${answer.value.user.username}” created. Now press Log in to get your tokens.` }
+            ? { tone: 'info', text: `Account “${answer.value.user.username}” created.${confirm} Now press Log in to get your tokens.` }
             : problemNotice(answer.error),
         });
-      }),
+      });
+      return created;
+    },
+
+    /** The server ended this session by other means (a password reset): forget it here and say so. */
+    endedByServer: (reason: string) => {
+      if (state.phase === 'signed-in') endSession({ tone: 'info', text: reason });
+    },
 
     logIn: (username: string, password: string) =>
       busyWhile(async () => {

@@ -1,13 +1,11 @@
-import type { RegisterRequest } from '@jwt-lab/shared';
-import { NO_CREDENTIAL, type ApiClient } from '../../lib/api-client';
+import type { ApiClient } from '../../lib/api-client';
 import { createOutbox, type Outbox, type OutboxOptions } from './outbox-store';
 
 export type LinkKind = 'password-reset' | 'verification';
 
 /**
- * What the page does with single-use links: ask for one, spend one, and register with an address
- * (which sends the first verification link). Each call that makes the server send a message tells
- * the outbox to look for it.
+ * What the page does with single-use links: ask for one and spend one. Each call that makes the
+ * server send a message tells the outbox to look for it.
  */
 export function createAccountLinks(api: ApiClient, outboxOptions?: OutboxOptions) {
   const outbox: Outbox = createOutbox(api, outboxOptions);
@@ -22,7 +20,6 @@ export function createAccountLinks(api: ApiClient, outboxOptions?: OutboxOptions
     outbox,
     requestLink: (kind: LinkKind, email: string) =>
       expectingMessage(kind === 'password-reset' ? api.requestPasswordResetLink({ email }) : api.requestVerificationLink({ email })),
-    registerWithEmail: (request: RegisterRequest) => expectingMessage(api.register(NO_CREDENTIAL, request)),
     verifyEmail: (token: string) => api.verifyEmail({ token }),
     resetPassword: (token: string, password: string) => api.resetPassword({ token, password }),
   };

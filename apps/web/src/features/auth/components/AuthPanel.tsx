@@ -1,6 +1,3 @@
-import type { RegisterRequest, RegisterResponse } from '@jwt-lab/shared';
-import { useEffect, useState } from 'react';
-import type { ApiResult } from '../../../lib/api-client';
 import { MODE_LABEL, type Notice, type SessionController, type SessionState } from '../../../lib/session-controller';
 import { CredentialsForm } from './CredentialsForm';
 import { StorageModeField } from './StorageModeField';
@@ -8,32 +5,16 @@ import { StorageModeField } from './StorageModeField';
 interface AuthPanelProps {
   session: SessionState;
   controller: SessionController;
-  /** Registration with an address, which also sends the message that confirms it. */
-  registerWithEmail: (request: RegisterRequest) => Promise<ApiResult<RegisterResponse>>;
+  /** Told after a registration with an address: the server is sending the message that confirms it. */
+  onMessageSent: () => void;
 }
 
-export function AuthPanel({ session, controller, registerWithEmail }: AuthPanelProps) {
-  const { phase } = session;
-  // The session controller registers without an address; one with an address goes through
-  // registerWithEmail, and while that runs and after, this panel's notice line is its own, until
-  // the controller's next action.
-  const [registering, setRegistering] = useState(false);
-  const [registration, setRegistration] = useState<{ notice: Notice | null } | null>(null);
-  useEffect(() => {
-    if (session.busy) setRegistration(null);
-  }, [session.busy]);
-  const busy = session.busy || registering;
-  const notice = registration ? registration.notice : session.notice;
+export function AuthPanel({ session, controller, onMessageSent }: AuthPanelProps) {
+  const { phase, busy } = session;
+  const notice = session.notice;
 
   async function register(username: string, password: string, email: string) {
-    if (email === '') return controller.register(username, password);
-    setRegistering(true);
-    setRegistration({ notice: null });
-    const answer = await registerWithEmail({ username, password, email });
-    setRegistering(false);
-    if (!answer.ok) return setRegistration({ notice: { tone: 'error', code: answer.error.code, text: answer.error.message } });
-    const text = `Account “${answer.value.user.username}” created. A message with a link to confirm ${email} is on its way (in local runs, to the Outbox). Now press Log in to get your tokens.`;
-    setRegistration({ notice: { tone: 'info', text } });
+    if ((await controller.register(username, password, email || undefined)) && email) onMessageSent();
   }
 
   return (
