@@ -68,19 +68,22 @@ describe('start-up', () => {
     }
   });
 
+  it('refuses a second instance on the same DATA_DIR without Redis, naming DATA_DIR and REDIS_URL', async () => {
+    const first = startServer({ PORT: '0' });
+    try {
+      await readyPort(first);
+      const line = await expectRefusedStart({ PORT: '0' }, 'DATA_DIR');
+      expect(line).toMatch(/in use by another JWT Lab process.*REDIS_URL/);
+    } finally {
+      first.child.kill('SIGTERM');
+      await first.exited;
+    }
+  });
+
   it('with PORT=0 picks a free port, logs it, serves, and stops cleanly on SIGTERM', async () => {
     const server = startServer({ PORT: '0' });
     try {
-      const port = await new Promise<number>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no ready line: ${JSON.stringify(server.output())}`)), 15_000);
-        server.child.stdout.on('data', () => {
-          const match = /"port":(\d+).*JWT Lab is ready at http:\/\/localhost:(\d+)/.exec(server.output().stdout);
-          if (match) {
-            clearTimeout(timer);
-            resolve(Number(match[2]));
-          }
-        });
-      });
+      const port = await readyPort(server);
       expect(port).toBeGreaterThan(0);
       const health = await fetch(`http://127.0.0.1:${port}/api/health`);
       expect(health.status).toBe(200);
@@ -91,3 +94,17 @@ describe('start-up', () => {
     expect(await server.exited).toBe(0);
   });
 });
+
+/** The port named by the server's ready line. */
+function readyPort(server: ReturnType<typeof startServer>) {
+  return new Promise<number>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`no ready line: ${JSON.stringify(server.output())}`)), 15_000);
+    server.child.stdout.on('data', () => {
+      const match = /"port":(\d+).*JWT Lab is ready at http:\/\/localhost:(\d+)/.exec(server.output().stdout);
+      if (match) {
+        clearTimeout(timer);
+        resolve(Number(match[2]));
+      }
+    });
+  });
+}

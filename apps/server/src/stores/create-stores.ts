@@ -21,8 +21,9 @@ export function storeKindFor(config: Pick<Config, 'redisUrl'>): Stores['kind'] {
  * ConfigError (naming REDIS_URL) when Redis cannot be used.
  */
 export async function createStores(config: StoreOptions, log?: StoreLog): Promise<Stores> {
-  const sqlite = createSqliteStores({ dataDir: config.dataDir });
-  if (storeKindFor(config) === 'sqlite') return sqlite;
+  const sessionsInSqlite = storeKindFor(config) === 'sqlite';
+  const sqlite = createSqliteStores({ dataDir: config.dataDir, exclusive: sessionsInSqlite });
+  if (sessionsInSqlite) return sqlite;
 
   const { client, subscriber } = await connectRedis(config.redisUrl!).catch(async (error: unknown) => {
     await sqlite.close();

@@ -31,15 +31,14 @@ describe('verified-token cache', () => {
     expect(cache.stats().size).toBe(0);
   });
 
-  it('stays within its capacity, evicting the least recently used', () => {
+  it('stays within its capacity, evicting the oldest entry', () => {
     const cache = createVerifiedTokenCache({ capacity: 2, now: () => 0 });
     cache.set('one', claims(2000));
     cache.set('two', claims(2000));
-    cache.get('one');
     cache.set('three', claims(2000));
     expect(cache.stats().size).toBe(2);
-    expect(cache.get('two')).toBeUndefined();
-    expect(cache.get('one')).toBeDefined();
+    expect(cache.get('one')).toBeUndefined();
+    expect(cache.get('two')).toBeDefined();
     expect(cache.get('three')).toBeDefined();
   });
 

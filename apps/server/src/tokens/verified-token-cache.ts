@@ -14,11 +14,12 @@ export interface VerifiedTokenCacheStats {
  * - Keyed by the WHOLE token string, never a prefix or a short hash: two tokens share an entry only
  *   if they are the same bytes (fast-jwt once had a cache-key collision advisory).
  * - An entry is dropped at its token's `exp`, checked on every read with the injected clock.
- * - Bounded: the least recently used entry leaves when the cache is full.
+ * - Bounded: the oldest entry leaves when the cache is full. Not least-recently-used: reordering
+ *   on every hit cost 11% of /api/private's throughput, and entries die at exp anyway.
  * - It never answers for revocation: sessions are still checked on every request, after this.
  */
 export function createVerifiedTokenCache({ capacity, now }: { capacity: number; now: () => number }) {
-  // A Map iterates in insertion order; re-inserting on a hit keeps the oldest entry first.
+  // A Map iterates in insertion order, so its first key is the oldest entry.
   const entries = new Map<string, AccessTokenClaims>();
   let hits = 0;
   let misses = 0;
@@ -30,12 +31,11 @@ export function createVerifiedTokenCache({ capacity, now }: { capacity: number; 
         misses++;
         return undefined;
       }
-      entries.delete(token);
       if (claims.exp * 1000 <= now()) {
+        entries.delete(token);
         misses++;
         return undefined;
       }
-      entries.set(token, claims);
       hits++;
       return claims;
     },

@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { ConfigError } from '../../config/config.js';
 
 export type SqliteDatabase = Database.Database;
 
@@ -36,16 +37,39 @@ const SCHEMA = `
   );
 `;
 
-/** Opens (creating if needed) the database in dataDir, in WAL mode so readers never wait on a writer. */
-export function openDatabase(dataDir: string): SqliteDatabase {
+/** How long a start waits for the file (a restarting predecessor, under `pnpm dev`, lets go). */
+const LOCK_WAIT_MS = 3000;
+
+/**
+ * Opens (creating if needed) the database in dataDir, in WAL mode so readers never wait on a
+ * writer. `exclusive`: this process owns the file until it closes it (SQLite's exclusive locking
+ * mode), so no other process can change a row behind this one's back; a second process on the same
+ * DATA_DIR is refused at start with a clear message.
+ */
+export function openDatabase(dataDir: string, { exclusive = false }: { exclusive?: boolean } = {}): SqliteDatabase {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const db = new Database(path.join(dataDir, DATABASE_FILE));
-  db.pragma('journal_mode = WAL');
-  db.pragma('synchronous = NORMAL');
-  db.pragma('busy_timeout = 5000');
-  db.pragma('foreign_keys = ON');
-  db.exec(SCHEMA);
-  migrate(db);
+  const file = path.join(dataDir, DATABASE_FILE);
+  const db = new Database(file);
+  try {
+    db.pragma(`busy_timeout = ${LOCK_WAIT_MS}`);
+    if (exclusive) db.pragma('locking_mode = EXCLUSIVE');
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('foreign_keys = ON');
+    db.exec(SCHEMA);
+    migrate(db);
+    // The exclusive lock is taken by the first write: take it now, not at the first login.
+    if (exclusive) db.exec('BEGIN IMMEDIATE; COMMIT');
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') {
+      throw new ConfigError(
+        'DATA_DIR',
+        `is in use by another JWT Lab process (${file} is locked). Run one instance per DATA_DIR, or set REDIS_URL to run several (docs/multi-instance.md)`,
+      );
+    }
+    throw error;
+  }
   return db;
 }
 

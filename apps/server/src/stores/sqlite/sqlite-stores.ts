@@ -77,22 +77,14 @@ const SESSION_CACHE_SIZE = 10_000;
 
 /**
  * Remembers sessions read on every request, so that checking a token costs no query. Our own
- * writes forget what they change. A commit by another connection (a second process on the same
- * file, without Redis) changes SQLite's data_version, and then everything is forgotten: no
- * process ever answers from a stale revocation. Reading data_version costs about a third of a
- * primary-key select.
+ * writes forget what they change. Sound only because this process owns the database file while
+ * sessions live in it (openDatabase's exclusive mode): no other process can change a session
+ * behind this memory (docs/decisions/008).
  */
-function createSessionCache(db: SqliteDatabase) {
-  const dataVersion = db.prepare<[], number>('PRAGMA data_version').pluck();
-  let seenVersion = dataVersion.get();
+function createSessionCache() {
   const sessions = new Map<string, SessionRecord>();
   return {
     get(id: string): SessionRecord | undefined {
-      const version = dataVersion.get();
-      if (version !== seenVersion) {
-        sessions.clear();
-        seenVersion = version;
-      }
       const session = sessions.get(id);
       return session && { ...session };
     },
@@ -106,7 +98,7 @@ function createSessionCache(db: SqliteDatabase) {
 }
 
 export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
-  const cache = createSessionCache(db);
+  const cache = createSessionCache();
   const insert = db.prepare(
     `INSERT INTO sessions (id, user_id, mode, csrf_token, refresh_jti, created_at, expires_at, revoked_at)
      VALUES (@id, @userId, @mode, @csrfToken, @refreshJti, @createdAt, @expiresAt, @revokedAt)`,
@@ -188,9 +180,13 @@ export function createSqliteAttemptStore({ db }: { db: SqliteDatabase }) {
   } satisfies AttemptStore;
 }
 
-/** Users, sessions and login attempts in one SQLite file under dataDir. */
-export function createSqliteStores({ dataDir }: { dataDir: string }): Stores {
-  const db = openDatabase(dataDir);
+/**
+ * Users, sessions and login attempts in one SQLite file under dataDir, which this process alone
+ * may open (that keeps its session memory true). `exclusive: false` only where the sessions here
+ * go unused: with Redis, instances share the file for users alone.
+ */
+export function createSqliteStores({ dataDir, exclusive = true }: { dataDir: string; exclusive?: boolean }): Stores {
+  const db = openDatabase(dataDir, { exclusive });
   const ping = db.prepare('SELECT 1');
   return {
     kind: 'sqlite',
