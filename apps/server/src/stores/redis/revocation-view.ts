@@ -18,7 +18,7 @@ export interface RevocationViewOptions {
   revokedKey: string;
   /** A revocation matters for this long; then every token of the session has expired. */
   accessTokenTtlMs: number;
-  /** Most sessions kept in memory; the least recently used leave first. */
+  /** Most sessions kept in memory; the oldest leave first (no reordering on the hot path). */
   sessionCacheSize: number;
   /** How often both connections are pinged; one that does not answer within that time fails the view. */
   heartbeatMs: number;
@@ -228,10 +228,7 @@ export function createRevocationView(options: RevocationViewOptions) {
     /** The cached session, with any revocation this instance has heard of. */
     recall(id: string): SessionRecord | undefined {
       const session = sessions.get(id);
-      if (!session) return undefined;
-      sessions.delete(id);
-      sessions.set(id, session);
-      return withRevocation(session);
+      return session && withRevocation(session);
     },
     withRevocation,
     remember(session: SessionRecord, readInEpoch = epoch) {
