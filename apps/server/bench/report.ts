@@ -81,14 +81,16 @@ const ratio = (value: number | null) => (value === null ? 'n/a' : `${value.toFix
 
 export function judgeBudgets({ rows, coldStartsMs, initialJs, propagation }: BudgetInputs): Budget[] {
   const budgets: Budget[] = [];
-  for (const mode of ['header', 'cookie']) {
-    const row = rows.find((candidate) => candidate.id === `sqlite-${mode}`);
+  // Every store measured is judged: SQLite always, Redis when REDIS_URL was set.
+  const stores = ['sqlite', ...(rows.some((row) => row.id.startsWith('redis-')) ? ['redis'] : [])];
+  for (const [store, mode] of stores.flatMap((store) => ['header', 'cookie'].map((mode) => [store, mode] as const))) {
+    const row = rows.find((candidate) => candidate.id === `${store}-${mode}`);
     const vsBare = row?.vsBare ?? null;
     const vsFastifyJwt = row?.vsFastifyJwt ?? null;
     budgets.push(
-      { name: `/api/private ${mode} mode vs bare route`, limit: `>= ${PRIVATE_VS_BARE_MIN.toFixed(2)}x`, measured: ratio(vsBare), verdict: verdict(vsBare !== null && vsBare >= PRIVATE_VS_BARE_MIN) },
+      { name: `/api/private ${mode} mode (${store}) vs bare route`, limit: `>= ${PRIVATE_VS_BARE_MIN.toFixed(2)}x`, measured: ratio(vsBare), verdict: verdict(vsBare !== null && vsBare >= PRIVATE_VS_BARE_MIN) },
       {
-        name: `/api/private ${mode} mode vs @fastify/jwt (cache on)`,
+        name: `/api/private ${mode} mode (${store}) vs @fastify/jwt (cache on)`,
         limit: `>= ${PRIVATE_VS_FASTIFY_JWT_MIN.toFixed(2)}x`,
         measured: ratio(vsFastifyJwt),
         verdict: verdict(vsFastifyJwt !== null && vsFastifyJwt >= PRIVATE_VS_FASTIFY_JWT_MIN),
