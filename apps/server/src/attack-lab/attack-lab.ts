@@ -5,7 +5,7 @@ import fp from 'fastify-plugin';
 import { ConfigError } from '../config/config.js';
 import { buildAttackerSite, type AttackerSite } from './attacker-site.js';
 import { describeForeignRequest, isForeignRequest } from './foreign-requests.js';
-import type { ForeignRequest, Loot } from './lab-schemas.js';
+import type { ForeignRequest, Loot } from '@jwt-lab/shared';
 import { attackLabRoutes } from './lab-routes.js';
 import { createRecentList, type RecentList } from './recent-list.js';
 import { ATTACKER_BIND_HOST } from './site-origins.js';

@@ -4,7 +4,7 @@ import { ApiError } from '../errors/api-error.js';
 import errorHandler from '../plugins/error-handler.js';
 import { collectorRoutes } from './collector-routes.js';
 import { crossSitePage } from './cross-site-page.js';
-import type { Loot } from './lab-schemas.js';
+import type { Loot } from '@jwt-lab/shared';
 import type { RecentList } from './recent-list.js';
 import { replayRoutes } from './replay-routes.js';
 import { isAppPageOrigin, isLoopbackHostname } from './site-origins.js';

@@ -1,5 +1,5 @@
 import { errorResponses, type App } from '../routes/route-context.js';
-import { Loot, LootResponse, LootSubmission } from './lab-schemas.js';
+import { Loot, LootResponse, LootSubmission } from '@jwt-lab/shared';
 import type { RecentList } from './recent-list.js';
 
 export interface CollectorOptions {

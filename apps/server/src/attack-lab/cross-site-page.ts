@@ -1,6 +1,6 @@
 import { ApiError } from '../errors/api-error.js';
 import type { App } from '../routes/route-context.js';
-import { CrossSitePageQuery } from './lab-schemas.js';
+import { CrossSitePageQuery } from '@jwt-lab/shared';
 import { isAppPageOrigin } from './site-origins.js';
 
 /**

@@ -2,7 +2,7 @@ import { CSRF_HEADER } from '@jwt-lab/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from '../transports/cookie-transport.js';
 import { isForeignOrigin } from '../transports/csrf.js';
-import { RUN_PATTERN, type ForeignRequest, type Refusal } from './lab-schemas.js';
+import { RUN_PATTERN, type ForeignRequest, type Refusal } from '@jwt-lab/shared';
 
 const RUN = new RegExp(RUN_PATTERN);
 const MAX_HEADER_CHARS = 200;

@@ -1,6 +1,6 @@
 import { errorResponses, type App } from '../routes/route-context.js';
 import type { AttackLab } from './attack-lab.js';
-import { AttackLabInfo, ForeignRequestsQuery, ForeignRequestsResponse } from './lab-schemas.js';
+import { AttackLabInfo, ForeignRequestsQuery, ForeignRequestsResponse } from '@jwt-lab/shared';
 
 /** What the page's lab asks the app: where the attacker lives, and what other sites sent here. */
 export async function attackLabRoutes(app: App, { lab }: { lab: AttackLab }) {

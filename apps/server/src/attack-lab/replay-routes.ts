@@ -1,6 +1,6 @@
 import { ApiError } from '../errors/api-error.js';
 import { errorResponses, type App } from '../routes/route-context.js';
-import { ReplayRequest, ReplayResponse, type Loot, type ReplayAttempt } from './lab-schemas.js';
+import { ReplayRequest, ReplayResponse, type Loot, type ReplayAttempt } from '@jwt-lab/shared';
 import type { RecentList } from './recent-list.js';
 
 export interface ReplayOptions {

@@ -1,3 +1,4 @@
+import type { ForeignRequest, Loot, ReplayResponse as Replay } from '@jwt-lab/shared';
 import type { Exchange } from '../../lib/api-client';
 import { attackerOriginFor } from './attacker-origin';
 
@@ -5,47 +6,14 @@ import { attackerOriginFor } from './attacker-origin';
  * The lab's two conversations: with this app (where the attacker lives, what other sites sent
  * here) and with the attacker's site (collector, replay). Neither needs a credential. The app's
  * answers go to the Request log like every API call; the attacker's do not, as they are not ours.
- * Answers are checked by shape before use: the lab's routes are not part of the shared schemas.
+ * Answers are checked by shape before use, by small guards rather than the schema validator, which
+ * the lab would otherwise pull into its chunk.
  */
 
 export type LabResult<T> = { ok: true; value: T } | { ok: false; message: string };
 
-/** What the collector recorded, exactly as it received it. */
-export interface Loot {
-  id: number;
-  at: string;
-  from: string | null;
-  kind: string;
-  data: Record<string, unknown>;
-}
-
-export interface ReplayAttempt {
-  credential: 'bearer' | 'none';
-  tokenFrom: string | null;
-  status: number | null;
-  answer: unknown;
-}
-
-export interface Replay {
-  lootId: number;
-  target: string;
-  attempts: ReplayAttempt[];
-}
-
-export type Refusal = 'json-only' | 'cors-preflight' | 'no-credential' | 'invalid-credential' | 'origin-check' | 'csrf-token' | 'other';
-
-/** One request another site made the browser send here, as the server recorded it. */
-export interface ForeignRequest {
-  seq: number;
-  method: string;
-  path: string;
-  origin: string | null;
-  fetchSite: string | null;
-  contentType: string | null;
-  carried: { accessCookie: boolean; refreshCookie: boolean; authorization: boolean; csrfToken: boolean };
-  status: number;
-  refusedBy: Refusal | null;
-}
+// The lab's bodies are typed by the shared schemas (types only: nothing reaches the bundle).
+export type { ForeignRequest, Loot, Refusal, ReplayAttempt, ReplayResponse as Replay } from '@jwt-lab/shared';
 
 export interface LabApiOptions {
   fetch?: typeof fetch;
@@ -150,10 +118,14 @@ function isForeignRequests(body: unknown): body is { requests: ForeignRequest[] 
       (entry) =>
         isObject(entry) &&
         typeof entry.seq === 'number' &&
+        typeof entry.at === 'string' &&
+        isStringOrNull(entry.run) &&
         typeof entry.method === 'string' &&
         typeof entry.path === 'string' &&
         typeof entry.status === 'number' &&
         isStringOrNull(entry.origin) &&
+        isStringOrNull(entry.fetchSite) &&
+        isStringOrNull(entry.contentType) &&
         isObject(entry.carried) &&
         isStringOrNull(entry.refusedBy),
     )

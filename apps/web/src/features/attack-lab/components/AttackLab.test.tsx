@@ -110,6 +110,8 @@ describe('Run XSS payload', () => {
 describe('Run cross-site request', () => {
   const refused = (method: string, path: string, refusedBy: string, origin: string | null = ATTACKER) => ({
     seq: Math.random(),
+    at: '2030-01-02T03:04:05.000Z',
+    run: 'run-1',
     method,
     path,
     origin,

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 
-// Bodies of the attack lab: the app's two lab routes and the attacker's site. Local to the lab
-// (not in packages/shared) because no production client ever calls them.
+// Bodies of the attack lab: the app's two lab routes and the attacker's site. No production
+// client calls them; they are here so that the server and the page cannot disagree on them.
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
