@@ -7,7 +7,7 @@ import attackLab from './attack-lab/attack-lab.js';
 import { attackerConnectSources } from './attack-lab/site-origins.js';
 import { createAuthHooks } from './auth/authenticate.js';
 import { createAccountLinks } from './auth/account-links.js';
-import { createLoginThrottle, DEFAULT_LINK_REQUEST_THROTTLE, DEFAULT_LOGIN_THROTTLE } from './auth/login-throttle.js';
+import { createAttemptThrottle, DEFAULT_LINK_REQUEST_THROTTLE, DEFAULT_LOGIN_THROTTLE } from './auth/attempt-throttle.js';
 import { createPasswordHasher } from './auth/passwords.js';
 import { createSessionService } from './auth/session-service.js';
 import type { Config } from './config/config.js';
@@ -89,12 +89,12 @@ export async function buildApp(options: AppOptions) {
     linkTokenTtl: config.linkTokenTtl,
     now,
   });
-  const throttle = createLoginThrottle({ attempts: stores.attempts, ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle, now });
+  const loginThrottle = createAttemptThrottle({ attempts: stores.attempts, ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle, now });
   const passwords = createPasswordHasher({ cost: config.passwordHashCost });
-  const sessions = createSessionService({ stores, tokens, passwords, throttle, now });
+  const sessions = createSessionService({ stores, tokens, passwords, throttle: loginThrottle, now });
   const outbox = createFileOutbox({ dir: path.join(config.dataDir, 'outbox'), now });
   const accountLinks = createAccountLinks({ stores, tokens, passwords, outbox, publicUrl: config.publicUrl, linkTokenTtl: config.linkTokenTtl, now });
-  const linkRequestThrottle = createLoginThrottle({ attempts: stores.attempts, scope: 'links', ...DEFAULT_LINK_REQUEST_THROTTLE, ...options.linkRequestThrottle, now });
+  const linkRequestThrottle = createAttemptThrottle({ attempts: stores.attempts, scope: 'links', ...DEFAULT_LINK_REQUEST_THROTTLE, ...options.linkRequestThrottle, now });
   const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now });
   const context: RouteContext = {
     sessions,

@@ -3,7 +3,7 @@ import type { AccessTokenClaims, CredentialMode, PublicUser } from '@jwt-lab/sha
 import { ApiError } from '../errors/api-error.js';
 import type { SessionRecord, Stores, UserRecord } from '../stores/types.js';
 import { TokenError, type TokenService } from '../tokens/token-service.js';
-import type { LoginThrottle } from './login-throttle.js';
+import type { AttemptThrottle } from './attempt-throttle.js';
 import type { PasswordHasher } from './passwords.js';
 
 /** What a login or a refresh hands to a transport to deliver. */
@@ -27,7 +27,7 @@ export interface SessionServiceOptions {
   stores: Stores;
   tokens: TokenService;
   passwords: PasswordHasher;
-  throttle: LoginThrottle;
+  throttle: AttemptThrottle;
   now: () => number;
 }
 

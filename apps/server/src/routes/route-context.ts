@@ -3,7 +3,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { ErrorResponse } from '@jwt-lab/shared';
 import type { AccountLinks } from '../auth/account-links.js';
 import type { AuthHooks } from '../auth/authenticate.js';
-import type { LoginThrottle } from '../auth/login-throttle.js';
+import type { AttemptThrottle } from '../auth/attempt-throttle.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { SessionService } from '../auth/session-service.js';
 import type { Stores } from '../stores/types.js';
@@ -22,7 +22,7 @@ export interface RouteContext {
   keys: KeyRing;
   tokens: TokenService;
   accountLinks: AccountLinks;
-  linkRequestThrottle: LoginThrottle;
+  linkRequestThrottle: AttemptThrottle;
   outbox: Outbox;
   outboxPage: boolean;
 }

@@ -1,7 +1,7 @@
 import { ApiError } from '../errors/api-error.js';
 import type { AttemptStore } from '../stores/types.js';
 
-export interface LoginThrottleOptions {
+export interface AttemptThrottleOptions {
   attempts: AttemptStore;
   /** Names this throttle's counters, so that logins and link requests are limited apart. */
   scope?: string;
@@ -27,11 +27,12 @@ export const DEFAULT_LINK_REQUEST_THROTTLE = {
 };
 
 /**
- * Limits password guessing: failures are counted per username (slows a targeted guess from many
- * addresses) and per client (slows one address spraying many usernames). Successful logins never
- * count, so a busy office behind one address is not locked out by its own users.
+ * Limits attempts per account name and per client, in fixed windows. For logins it counts failures:
+ * per username (slows a targeted guess from many addresses) and per client (slows one address
+ * spraying many usernames); successful logins never count, so a busy office behind one address is
+ * not locked out by its own users. Link requests count every request, per address and per client.
  */
-export function createLoginThrottle(options: LoginThrottleOptions) {
+export function createAttemptThrottle(options: AttemptThrottleOptions) {
   const { attempts, windowMs, now } = options;
   const scope = options.scope ?? 'login';
   const accountKey = (name: string) => `${scope}:user:${name.toLowerCase()}`;
@@ -67,4 +68,4 @@ export function createLoginThrottle(options: LoginThrottleOptions) {
   };
 }
 
-export type LoginThrottle = ReturnType<typeof createLoginThrottle>;
+export type AttemptThrottle = ReturnType<typeof createAttemptThrottle>;
