@@ -11,7 +11,7 @@ import { createAttemptThrottle, DEFAULT_LINK_REQUEST_THROTTLE, DEFAULT_LOGIN_THR
 import { createPasswordHasher } from './auth/passwords.js';
 import { createSessionService } from './auth/session-service.js';
 import type { Config } from './config/config.js';
-import errorHandler from './plugins/error-handler.js';
+import errorHandler, { answerClientError, answerFrameworkError } from './plugins/error-handler.js';
 import securityHeaders from './plugins/security-headers.js';
 import webApp from './plugins/web-app.js';
 import { createFileOutbox } from './outbox/outbox.js';
@@ -64,6 +64,8 @@ export async function buildApp(options: AppOptions) {
     // Client addresses (for the login limit) come from X-Forwarded-For only from trusted proxies.
     trustProxy: config.trustProxy,
     return503OnClosing: true,
+    frameworkErrors: answerFrameworkError,
+    clientErrorHandler: answerClientError,
     // Strict JSON: no type coercion ("12345678" stays a string, 12345678 is refused), no silent stripping.
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();

@@ -1,3 +1,4 @@
+import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { errorOf, startTestApp, type TestApp } from './support/test-app.js';
 
@@ -93,6 +94,39 @@ describe('routes and methods', () => {
 
   it('keeps serving after all of it', async () => {
     expect((await t.inject({ method: 'GET', url: '/api/health' })).statusCode).toBe(200);
+  });
+});
+
+describe('requests the HTTP parser or the router refuses', () => {
+  /** Sends raw bytes to the real listening server, as a broken client would. */
+  async function rawRequest(bytes: string): Promise<{ status: number; body: unknown }> {
+    const address = t.app.server.address();
+    if (!address || typeof address === 'string') throw new Error('not listening');
+    const socket = connect(address.port, '127.0.0.1');
+    socket.write(bytes);
+    let answer = '';
+    for await (const chunk of socket) answer += chunk;
+    const [head, body = ''] = answer.split('\r\n\r\n');
+    return { status: Number(head!.split(' ')[1]), body: JSON.parse(body) };
+  }
+
+  beforeAll(async () => {
+    await t.app.listen({ port: 0, host: '127.0.0.1' });
+  });
+
+  it('answers a malformed URL escape with 400 invalid_request in the envelope', async () => {
+    const response = await t.inject({ method: 'GET', url: '/api/%ZZ' });
+    expect(errorOf(response)).toMatchObject({ status: 400, error: 'invalid_request' });
+  });
+
+  it.each([
+    ['a malformed Content-Length', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: abc\r\n\r\n{}', 400, 'invalid_request'],
+    ['a garbage request line', 'HELLO THERE\r\n\r\n', 400, 'invalid_request'],
+    ['20 kB of headers', `GET /api/health HTTP/1.1\r\nHost: x\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`, 431, 'headers_too_large'],
+  ])('answers %s with the envelope on the socket', async (_case, bytes, status, error) => {
+    const answer = await rawRequest(bytes);
+    expect(answer.status).toBe(status);
+    expect(answer.body).toEqual({ error, message: expect.any(String) });
   });
 });
 

@@ -21,6 +21,8 @@ export const ERROR_TABLE: Record<ErrorCode, { status: number; message: string }>
   not_found: { status: 404, message: 'There is nothing at this address.' },
   method_not_allowed: { status: 405, message: 'This method is not allowed here.' },
   payload_too_large: { status: 413, message: 'The request body is too large.' },
+  headers_too_large: { status: 431, message: 'The request headers are too large.' },
+  request_timeout: { status: 408, message: 'The request took too long to arrive.' },
   unsupported_media_type: { status: 415, message: 'Send the body as application/json.' },
   store_unavailable: {
     status: 503,

@@ -1,3 +1,5 @@
+import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { ErrorCode, ErrorResponse } from '@jwt-lab/shared';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
@@ -55,6 +57,27 @@ async function errorHandler(app: FastifyInstance) {
   });
 
   app.setNotFoundHandler((request, reply) => send(reply, 'not_found', `Nothing at ${request.method} ${request.url.split('?')[0]}.`));
+}
+
+/** Errors Fastify meets before routing (a malformed URL escape): the same envelope as the rest. */
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
+  return send(reply, 'invalid_request', `Invalid request: ${error.message}`);
+}
+
+/**
+ * Requests Node's HTTP parser rejects before Fastify sees them (a malformed request line or
+ * Content-Length, oversized headers, a request that never finishes): answered on the socket, still
+ * with the envelope, then closed.
+ */
+export function answerClientError(error: NodeJS.ErrnoException, socket: Socket) {
+  if (error.code === 'ECONNRESET' || !socket.writable) return void socket.destroy();
+  const code: ErrorCode =
+    error.code === 'HPE_HEADER_OVERFLOW' ? 'headers_too_large' : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 'request_timeout' : 'invalid_request';
+  const { status, message } = ERROR_TABLE[code];
+  const body = JSON.stringify({ error: code, message } satisfies ErrorResponse);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
 
 export default fp(errorHandler, { name: 'error-handler' });
