@@ -3,8 +3,11 @@ import type { LinkPurpose, PublicUser } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { Stores, UserRecord } from '../stores/types.js';
-import { TokenError, type TokenService } from '../tokens/token-service.js';
+import type { TokenService } from '../tokens/token-service.js';
 import type { PasswordHasher } from './passwords.js';
+import { refuseTokenWith } from './token-refusal.js';
+
+const refuseLink = refuseTokenWith('link_expired', 'invalid_link');
 
 export interface AccountLinkOptions {
   stores: Stores;
@@ -47,10 +50,7 @@ export function createAccountLinks({ stores, tokens, passwords, outbox, publicUr
    * then runs the purpose's own check: a link refused by it is spent too, and useless anyway.
    */
   async function spend(token: string, purpose: LinkPurpose, check: (user: UserRecord, claims: { pwd?: string }) => void) {
-    const claims = await tokens.verifyLinkToken(token, purpose).catch((error: unknown) => {
-      if (error instanceof TokenError) throw new ApiError(error.reason === 'expired' ? 'link_expired' : 'invalid_link');
-      throw error;
-    });
+    const claims = await tokens.verifyLinkToken(token, purpose).catch(refuseLink);
     if (!(await stores.links.spend(claims.jti, claims.exp * 1000))) throw new ApiError('link_used');
     const user = await stores.users.findById(claims.sub);
     if (!user) throw new ApiError('invalid_link');

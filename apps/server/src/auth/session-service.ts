@@ -2,9 +2,10 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import type { AccessTokenClaims, CredentialMode, PublicUser } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
 import type { SessionRecord, Stores, UserRecord } from '../stores/types.js';
-import { TokenError, type TokenService } from '../tokens/token-service.js';
+import type { TokenService } from '../tokens/token-service.js';
 import type { AttemptThrottle } from './attempt-throttle.js';
 import type { PasswordHasher } from './passwords.js';
+import { refuseTokenWith } from './token-refusal.js';
 
 /** What a login or a refresh hands to a transport to deliver. */
 export interface IssuedSession {
@@ -33,11 +34,8 @@ export interface SessionServiceOptions {
 
 export const publicUser = (user: { id: string; username: string }): PublicUser => ({ id: user.id, username: user.username });
 
-/** Turns a token failure into the API's answer: only a genuine, expired token is "expired". */
-function refuseToken(error: unknown): never {
-  if (error instanceof TokenError) throw new ApiError(error.reason === 'expired' ? 'token_expired' : 'invalid_token');
-  throw error;
-}
+const refuseAccessToken = refuseTokenWith('token_expired', 'invalid_token');
+const refuseRefreshToken = refuseTokenWith('invalid_token', 'invalid_token', 'The refresh token has expired; log in again.');
 
 const PUBLIC_USER_CACHE_SIZE = 10_000;
 
@@ -104,7 +102,7 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
 
     /** Signature and claims first, then the session: revocation is checked on every request. */
     async authenticate(accessToken: string): Promise<Authenticated> {
-      const claims = await tokens.verifyAccessToken(accessToken).catch(refuseToken);
+      const claims = await tokens.verifyAccessToken(accessToken).catch(refuseAccessToken);
       const session = await stores.sessions.find(claims.sid);
       // A well-signed token for a session we never had is as suspicious as a forged one.
       if (!session || session.userId !== claims.sub) throw new ApiError('invalid_token');
@@ -120,10 +118,7 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
      * anything is spent (the CSRF check of cookie mode), so a refused request costs the user nothing.
      */
     async refresh(refreshToken: string, checkRequest: (session: SessionRecord) => void = () => {}): Promise<IssuedSession> {
-      const claims = await tokens.verifyRefreshToken(refreshToken).catch((error: unknown) => {
-        if (error instanceof TokenError) throw new ApiError('invalid_token', error.reason === 'expired' ? 'The refresh token has expired; log in again.' : undefined);
-        throw error;
-      });
+      const claims = await tokens.verifyRefreshToken(refreshToken).catch(refuseRefreshToken);
       const session = await stores.sessions.find(claims.sid);
       if (!session || session.userId !== claims.sub) throw new ApiError('invalid_token');
       checkRequest(session);
