@@ -44,7 +44,7 @@ export async function buildAttackerSite({ loot, appUrl, publicUrl, now, log }: A
     }
   });
   // Preflights: the lab's page may send JSON; other pages get no permission.
-  site.options('/*', async (request, reply) => {
+  site.options('/*', async (_request, reply) => {
     if (!reply.hasHeader('access-control-allow-origin')) return reply.status(204).send();
     return reply
       .header('access-control-allow-methods', 'GET, POST')

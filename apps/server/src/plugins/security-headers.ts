@@ -8,7 +8,7 @@ import helmet, { type HelmetOptions } from 'helmet';
  * inline script, no eval, no framing. It is what keeps an injected <script> from running at all;
  * the attack lab shows what happens when one runs anyway.
  */
-export function helmetOptions(connectSources: string[] = []): HelmetOptions {
+function helmetOptions(connectSources: string[] = []): HelmetOptions {
   return {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -35,7 +35,7 @@ export function helmetOptions(connectSources: string[] = []): HelmetOptions {
  * @fastify/helmet rebuilt helmet (re-parsing the whole policy) on every request: measured at 40%
  * of /api/private's throughput (docs/decisions/008-security-headers-computed-once.md).
  */
-export function computeSecurityHeaders(options: HelmetOptions): Record<string, string> {
+function computeSecurityHeaders(options: HelmetOptions): Record<string, string> {
   const headers: Record<string, string> = {};
   const response = {
     setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = String(value)),
