@@ -49,8 +49,9 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
     const user = await stores.users.findById(id);
     if (!user) return undefined;
     if (publicUsers.size >= PUBLIC_USER_CACHE_SIZE) publicUsers.delete(publicUsers.keys().next().value!);
-    publicUsers.set(id, publicUser(user));
-    return publicUser(user);
+    const found = publicUser(user);
+    publicUsers.set(id, found);
+    return found;
   }
 
   async function issue(user: PublicUser, session: SessionRecord, refreshJti: string): Promise<IssuedSession> {
