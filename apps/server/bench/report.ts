@@ -3,7 +3,7 @@ import path from 'node:path';
 import type { InitialJs } from './page-weight.js';
 import type { LoadResult } from './load.js';
 import type { PropagationTrial } from './revocation.js';
-import { BARE, FASTIFY_JWT, type Target } from './targets.js';
+import { BARE, FASTIFY_JWT, referenceId, type Target } from './targets.js';
 
 export interface TargetRuns {
   target: Target;
@@ -39,16 +39,16 @@ export function median(values: number[]): number {
 }
 
 /**
- * Ratios are taken round by round (each route against the references measured minutes, not
- * hours, apart under the same background load) and only then reduced to a median: a noisy
- * round moves every target of that round alike and drops out of the ratio.
+ * Ratios are taken round by round (each route against the references measured in the same round
+ * of the same phase, seconds apart under the same background load) and only then reduced to a
+ * median: a noisy round moves every target of that round alike and drops out of the ratio.
  */
 export function summarise(all: TargetRuns[]): Row[] {
   const byId = new Map(all.map((entry) => [entry.target.id, entry]));
-  const ratioTo = (entry: TargetRuns, referenceId: string): number | null => {
-    const reference = byId.get(referenceId);
-    if (!entry.target.interleaved || !reference) return null;
-    return median(entry.runs.map((run, round) => run.requestsPerSec / reference.runs[round]!.requestsPerSec));
+  const ratioTo = (entry: TargetRuns, reference: typeof BARE | typeof FASTIFY_JWT): number | null => {
+    const references = byId.get(referenceId(entry.target.store, reference));
+    if (!entry.target.interleaved || !references) return null;
+    return median(entry.runs.map((run, round) => run.requestsPerSec / references.runs[round]!.requestsPerSec));
   };
   return all.map((entry) => ({
     id: entry.target.id,

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { getPrivate, newAccount, prepareCredentials, register } from './accounts.js';
+import { getPrivate, newAccount, prepareCredentials, register, type Credentials } from './accounts.js';
 import { signHs256 } from './hs256.js';
 import { closeConnections, request } from './http.js';
 import { runLoad, type LoadResult } from './load.js';
@@ -17,7 +17,7 @@ import { deleteKeysWithPrefix } from './redis.js';
 import { formatBudgets, formatTable, judgeBudgets, summarise, writeJson, type BudgetInputs, type TargetRuns } from './report.js';
 import { measureRevocationPropagation } from './revocation.js';
 import { SERVER_ENTRY, startJwtLab, startReference, type JwtLabInstance, type RunningServer, type ServerContext } from './servers.js';
-import { loginTarget, privateRouteTargets, referenceTargets, type Target } from './targets.js';
+import { loginTarget, privateRouteTargets, referenceTargets, type Store, type Target } from './targets.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 // One login at a time: its latency is then the cost of one password check, and req/s its
@@ -65,27 +65,35 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
   const fastifyJwt = await startReference('fastify-jwt', referenceSecret, context);
   const referenceToken = signHs256(referenceSecret, 3600);
   if ((await getPrivate(fastifyJwt.url, { authorization: `Bearer ${referenceToken}` })).status !== 200) throw new Error('the @fastify/jwt reference refused its token');
+  const phaseTargets = (store: Store, serverUrl: string, credentials: Credentials) => [...referenceTargets(store, bare.url, fastifyJwt.url, referenceToken), ...privateRouteTargets(store, serverUrl, credentials)];
 
+  // One phase per store, each with only its own instance of ours running beside the references:
+  // with both instances up at once, whichever started second measured about 12% slower, whatever
+  // its store (docs/performance.md), which is the bench measuring itself, not the store.
   const sqlite = await startJwtLab({ name: 'jwt-lab sqlite', dataDir: path.join(context.workDir, 'sqlite'), jwtSecret: newSecret() }, context);
-  log('preparing accounts (register and logins run scrypt at the default cost: a few seconds)');
+  log('sqlite phase: preparing accounts (register and logins run scrypt at the default cost: a few seconds)');
   const sqliteCredentials = await prepareCredentials(sqlite.url);
-  const targets: Target[] = [...referenceTargets(bare.url, fastifyJwt.url, referenceToken), ...privateRouteTargets('sqlite', sqlite.url, sqliteCredentials)];
-  const redis = await startRedisInstance(options, context, redisKeyPrefix);
-  if (redis.server) targets.push(...privateRouteTargets('redis', redis.server.url, await prepareCredentials(redis.server.url)));
-
-  const interleavedRuns = await runInterleaved(targets, options, pinning.loadCpu);
-  const cacheStats = { sqlite: await readCacheStats(sqlite.url), ...(redis.server ? { redis: await readCacheStats(redis.server.url) } : {}) };
-  for (const [store, stats] of Object.entries(cacheStats)) log(`verified-token cache (${store}): ${stats ? `${stats.hits} hits, ${stats.misses} misses, ${stats.size}/${stats.capacity} entries` : 'no counts (/api/metrics not served)'}`);
-
+  const sqliteRuns = await runInterleaved(phaseTargets('sqlite', sqlite.url, sqliteCredentials), options, pinning.loadCpu);
+  const cacheStats: Record<string, CacheStats | null> = { sqlite: await readCacheStats(sqlite.url) };
   const login = loginTarget(sqlite.url, sqliteCredentials);
   log(`${login.label}: one run of ${options.loginDurationSec} s, ${LOGIN_CONNECTIONS} connection`);
   const loginRun = await runLoad({ ...login.load, connections: LOGIN_CONNECTIONS, durationSec: options.loginDurationSec }, pinning.loadCpu);
+  await sqlite.stop();
 
-  // The references and the SQLite instance are done: the propagation check gets core 0 to itself.
-  await Promise.all([bare.stop(), fastifyJwt.stop(), sqlite.stop()]);
+  const redis = await startRedisInstance(options, context, redisKeyPrefix);
+  const redisRuns: TargetRuns[] = [];
+  if (redis.server) {
+    log('redis phase: preparing accounts');
+    redisRuns.push(...(await runInterleaved(phaseTargets('redis', redis.server.url, await prepareCredentials(redis.server.url)), options, pinning.loadCpu)));
+    cacheStats.redis = await readCacheStats(redis.server.url);
+  }
+  for (const [store, stats] of Object.entries(cacheStats)) log(`verified-token cache (${store}): ${stats ? `${stats.hits} hits, ${stats.misses} misses, ${stats.size}/${stats.capacity} entries` : 'no counts (/api/metrics not served)'}`);
+
+  // The references are done: the propagation check gets core 0 to itself.
+  await Promise.all([bare.stop(), fastifyJwt.stop()]);
   const propagation = await measurePropagation(options, context, redis);
 
-  const all: TargetRuns[] = [...interleavedRuns, { target: login, runs: [loginRun] }];
+  const all: TargetRuns[] = [...sqliteRuns, ...redisRuns, { target: login, runs: [loginRun] }];
   const rows = summarise(all);
   const budgets = judgeBudgets({ rows, coldStartsMs, initialJs, propagation });
   const failed = budgets.filter((budget) => budget.verdict === 'FAIL');
@@ -163,7 +171,7 @@ async function runInterleaved(targets: Target[], options: BenchOptions, loadCpu:
     for (const { target, runs } of order) {
       const result = await runLoad({ ...target.load, connections: options.connections, durationSec: options.durationSec }, loadCpu);
       runs.push(result);
-      log(`round ${round + 1}/${options.rounds}  ${target.label.padEnd(40)} ${Math.round(result.requestsPerSec).toString().padStart(6)} req/s  p99 ${result.p99Ms} ms`);
+      log(`round ${round + 1}/${options.rounds}  ${target.label.padEnd(50)} ${Math.round(result.requestsPerSec).toString().padStart(6)} req/s  p99 ${result.p99Ms} ms`);
     }
   }
   return measured;
