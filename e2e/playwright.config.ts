@@ -12,7 +12,7 @@ const APP_URL = `http://localhost:${APP_PORT}`;
 const SHORT_TTL_URL = `http://localhost:${SHORT_TTL_PORT}`;
 
 const server = (port: number, env: Record<string, string> = {}) => ({
-  command: 'node ../apps/server/dist/main.js',
+  command: 'node ../apps/server/dist/server.mjs',
   url: `http://localhost:${port}/api/health`,
   reuseExistingServer: false,
   timeout: 20_000,

@@ -28,6 +28,7 @@ function newest(paths) {
 
 // TypeScript's build mode is incremental: it rebuilds only what changed, and is quick when nothing did.
 run('type-checking and building the server', process.execPath, [at('node_modules/typescript/bin/tsc'), '-b']);
+run('bundling the server', process.execPath, [at('apps/server/build/bundle.mjs')]);
 
 const webIndex = at('apps/web/dist/index.html');
 const webSources = ['apps/web/src', 'apps/web/index.html', 'apps/web/vite.config.ts', 'apps/web/public', 'packages/shared/src'].map((p) => at(p));
@@ -35,6 +36,6 @@ if (!existsSync(webIndex) || newest(webSources) > statSync(webIndex).mtimeMs) {
   run('building the page', process.execPath, [at('apps/web/node_modules/vite/bin/vite.js'), 'build'], at('apps/web'));
 }
 
-const server = spawn(process.execPath, [at('apps/server/dist/main.js')], { stdio: 'inherit' });
+const server = spawn(process.execPath, [at('apps/server/dist/server.mjs')], { stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => server.kill(signal));
 server.on('exit', (code) => process.exit(code ?? 0));

@@ -9,7 +9,7 @@ import { request } from './http.js';
 import { hasExited, spawnPinned, stopProcess } from './processes.js';
 
 const SERVER_APP_DIR = fileURLToPath(new URL('..', import.meta.url));
-export const SERVER_ENTRY = path.join(SERVER_APP_DIR, 'dist', 'main.js');
+export const SERVER_ENTRY = path.join(SERVER_APP_DIR, 'dist', 'server.mjs');
 const REFERENCE_DIR = fileURLToPath(new URL('./reference/', import.meta.url));
 
 /** Generous: a cold start that takes longer is a failure to report, not to wait for. */
