@@ -59,7 +59,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, defaul
     rounds: bounded(values.rounds, quick ? 1 : 8, 1, 20, 'rounds'),
     durationSec: bounded(values.duration, quick ? 1 : 3, 1, 60, 'duration'),
     warmupSec: quick ? 1 : 2,
-    connections: 10,
+    connections: 100,
     loginDurationSec: quick ? 2 : 5,
     coldStarts: quick ? 1 : 3,
     revocationTrials: quick ? 1 : 5,

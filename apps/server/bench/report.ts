@@ -3,12 +3,15 @@ import path from 'node:path';
 import type { InitialJs } from './page-weight.js';
 import type { LoadResult } from './load.js';
 import type { PropagationTrial } from './revocation.js';
-import { BARE, FASTIFY_JWT, referenceId, type Target } from './targets.js';
+import type { Comparison, Sample } from './side-by-side.js';
+import type { Target } from './targets.js';
 
 export interface TargetRuns {
   target: Target;
-  /** One result per round for interleaved targets (index = round), a single one otherwise. */
-  runs: LoadResult[];
+  /** One run with the core to itself: the table's req/s and p99. */
+  alone: LoadResult;
+  /** One per round, in round order. A reference gets every comparison of its phase, itself as `target`. */
+  comparisons: Comparison[];
 }
 
 export interface Row {
@@ -16,7 +19,7 @@ export interface Row {
   label: string;
   requestsPerSec: number;
   p99Ms: number;
-  /** Medians of per-round ratios; null for targets that do not run in every round. */
+  /** Medians of per-round ratios; null for targets that were not compared. */
   vsBare: number | null;
   vsFastifyJwt: number | null;
   unexpectedAnswers: number;
@@ -39,26 +42,24 @@ export function median(values: number[]): number {
 }
 
 /**
- * Ratios are taken round by round (each route against the references measured in the same round
- * of the same phase, seconds apart under the same background load) and only then reduced to a
- * median: a noisy round moves every target of that round alike and drops out of the ratio.
+ * Ratios are taken run by run (each route against the references loaded at the same moment, on
+ * the same core) and only then reduced to a median: a round that something else disturbed
+ * disturbs all three alike, and a run that went oddly anyway is outvoted by the other rounds.
  */
 export function summarise(all: TargetRuns[]): Row[] {
-  const byId = new Map(all.map((entry) => [entry.target.id, entry]));
-  const ratioTo = (entry: TargetRuns, reference: typeof BARE | typeof FASTIFY_JWT): number | null => {
-    const references = byId.get(referenceId(entry.target.store, reference));
-    if (!entry.target.interleaved || !references) return null;
-    return median(entry.runs.map((run, round) => run.requestsPerSec / references.runs[round]!.requestsPerSec));
-  };
-  return all.map((entry) => ({
-    id: entry.target.id,
-    label: entry.target.label,
-    requestsPerSec: median(entry.runs.map((run) => run.requestsPerSec)),
-    p99Ms: median(entry.runs.map((run) => run.p99Ms)),
-    vsBare: ratioTo(entry, BARE),
-    vsFastifyJwt: ratioTo(entry, FASTIFY_JWT),
-    unexpectedAnswers: entry.runs.reduce((sum, run) => sum + run.unexpected, 0),
-  }));
+  return all.map(({ target, alone, comparisons }) => {
+    const ratioTo = (reference: (comparison: Comparison) => Sample) =>
+      comparisons.length === 0 ? null : median(comparisons.map((comparison) => comparison.target.efficiency / reference(comparison).efficiency));
+    return {
+      id: target.id,
+      label: target.label,
+      requestsPerSec: alone.requestsPerSec,
+      p99Ms: alone.p99Ms,
+      vsBare: ratioTo((comparison) => comparison.bare),
+      vsFastifyJwt: ratioTo((comparison) => comparison.fastifyJwt),
+      unexpectedAnswers: alone.unexpected + comparisons.reduce((sum, comparison) => sum + comparison.target.unexpected, 0),
+    };
+  });
 }
 
 export const PRIVATE_VS_BARE_MIN = 0.7;

@@ -9,13 +9,14 @@ import { fileURLToPath } from 'node:url';
 import { getPrivate, newAccount, prepareCredentials, register, type Credentials } from './accounts.js';
 import { signHs256 } from './hs256.js';
 import { closeConnections, request } from './http.js';
-import { runLoad, type LoadResult } from './load.js';
+import { runLoad } from './load.js';
 import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { measureInitialJs, type InitialJs } from './page-weight.js';
 import { detectPinning, isStopping, stopAllProcesses, stopChildrenOnExit, type Pinning } from './processes.js';
 import { deleteKeysWithPrefix } from './redis.js';
 import { formatBudgets, formatTable, judgeBudgets, summarise, writeJson, type BudgetInputs, type TargetRuns } from './report.js';
 import { measureRevocationPropagation } from './revocation.js';
+import { runSideBySide } from './side-by-side.js';
 import { SERVER_ENTRY, startJwtLab, startReference, type JwtLabInstance, type RunningServer, type ServerContext } from './servers.js';
 import { loginTarget, privateRouteTargets, referenceTargets, type Store, type Target } from './targets.js';
 
@@ -65,7 +66,7 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
   const fastifyJwt = await startReference('fastify-jwt', referenceSecret, context);
   const referenceToken = signHs256(referenceSecret, 3600);
   if ((await getPrivate(fastifyJwt.url, { authorization: `Bearer ${referenceToken}` })).status !== 200) throw new Error('the @fastify/jwt reference refused its token');
-  const phaseTargets = (store: Store, serverUrl: string, credentials: Credentials) => [...referenceTargets(store, bare.url, fastifyJwt.url, referenceToken), ...privateRouteTargets(store, serverUrl, credentials)];
+  const references = (store: Store) => referenceTargets(store, bare, fastifyJwt, referenceToken);
 
   // One phase per store, each with only its own instance of ours running beside the references:
   // with both instances up at once, whichever started second measured about 12% slower, whatever
@@ -73,9 +74,9 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
   const sqlite = await startJwtLab({ name: 'jwt-lab sqlite', dataDir: path.join(context.workDir, 'sqlite'), jwtSecret: newSecret() }, context);
   log('sqlite phase: preparing accounts (register and logins run scrypt at the default cost: a few seconds)');
   const sqliteCredentials = await prepareCredentials(sqlite.url);
-  const sqliteRuns = await runInterleaved(phaseTargets('sqlite', sqlite.url, sqliteCredentials), options, pinning.loadCpu);
+  const sqliteRuns = await measurePhase(references('sqlite'), privateRouteTargets('sqlite', sqlite, sqliteCredentials), options, pinning.loadCpu);
   const cacheStats: Record<string, CacheStats | null> = { sqlite: await readCacheStats(sqlite.url) };
-  const login = loginTarget(sqlite.url, sqliteCredentials);
+  const login = loginTarget(sqlite, sqliteCredentials);
   log(`${login.label}: one run of ${options.loginDurationSec} s, ${LOGIN_CONNECTIONS} connection`);
   const loginRun = await runLoad({ ...login.load, connections: LOGIN_CONNECTIONS, durationSec: options.loginDurationSec }, pinning.loadCpu);
   await sqlite.stop();
@@ -84,7 +85,7 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
   const redisRuns: TargetRuns[] = [];
   if (redis.server) {
     log('redis phase: preparing accounts');
-    redisRuns.push(...(await runInterleaved(phaseTargets('redis', redis.server.url, await prepareCredentials(redis.server.url)), options, pinning.loadCpu)));
+    redisRuns.push(...(await measurePhase(references('redis'), privateRouteTargets('redis', redis.server, await prepareCredentials(redis.server.url)), options, pinning.loadCpu)));
     cacheStats.redis = await readCacheStats(redis.server.url);
   }
   for (const [store, stats] of Object.entries(cacheStats)) log(`verified-token cache (${store}): ${stats ? `${stats.hits} hits, ${stats.misses} misses, ${stats.size}/${stats.capacity} entries` : 'no counts (/api/metrics not served)'}`);
@@ -93,7 +94,7 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
   await Promise.all([bare.stop(), fastifyJwt.stop()]);
   const propagation = await measurePropagation(options, context, redis);
 
-  const all: TargetRuns[] = [...sqliteRuns, ...redisRuns, { target: login, runs: [loginRun] }];
+  const all: TargetRuns[] = [...sqliteRuns, ...redisRuns, { target: login, alone: loginRun, comparisons: [] }];
   const rows = summarise(all);
   const budgets = judgeBudgets({ rows, coldStartsMs, initialJs, propagation });
   const failed = budgets.filter((budget) => budget.verdict === 'FAIL');
@@ -108,7 +109,7 @@ async function measure(options: BenchOptions, pinning: Pinning, context: ServerC
     machine: { cores: availableParallelism(), node: process.version, pinning: pinning.description },
     options: { ...options, redisUrl: options.redisUrl ? 'set' : 'unset' },
     rows,
-    rounds: Object.fromEntries(all.map(({ target, runs }) => [target.id, runs])),
+    runs: Object.fromEntries(all.map(({ target, alone, comparisons }) => [target.id, { alone, comparisons }])),
     coldStartsMs,
     initialJs,
     revocationPropagation: propagation,
@@ -158,23 +159,36 @@ async function measureColdStarts(count: number, context: ServerContext): Promise
   return startsMs;
 }
 
-/** A discarded warm-up per target, then every target once per round; result index = round. */
-async function runInterleaved(targets: Target[], options: BenchOptions, loadCpu: number | null): Promise<TargetRuns[]> {
-  const interleaved = targets.filter((target) => target.interleaved);
-  const measured = interleaved.map((target) => ({ target, runs: [] as LoadResult[] }));
+/**
+ * A discarded warm-up per target; one run of each alone (the table's req/s and p99, each server
+ * with the core to itself); then the rounds, each of our targets once per round beside both
+ * references (side-by-side.ts), which is where the ratios come from.
+ */
+async function measurePhase(references: [bare: Target, fastifyJwt: Target], ours: Target[], options: BenchOptions, loadCpu: number | null): Promise<TargetRuns[]> {
+  const [bareTarget, fastifyJwtTarget] = references;
+  const load = (target: Target, durationSec: number) => runLoad({ ...target.load, connections: options.connections, durationSec }, loadCpu);
   log(`warm-up: ${options.warmupSec} s per target`);
-  for (const { target } of measured) await runLoad({ ...target.load, connections: options.connections, durationSec: options.warmupSec }, loadCpu);
+  for (const target of [...references, ...ours]) await load(target, options.warmupSec);
 
+  const runs = new Map<Target, TargetRuns>();
+  for (const target of [...references, ...ours]) {
+    const alone = await load(target, options.durationSec);
+    runs.set(target, { target, alone, comparisons: [] });
+    log(`alone      ${target.label.padEnd(50)} ${Math.round(alone.requestsPerSec).toString().padStart(6)} req/s  p99 ${alone.p99Ms} ms`);
+  }
+
+  const ratio = (value: number) => `${value.toFixed(2)}x`.padStart(6);
   for (let round = 0; round < options.rounds; round++) {
-    // Rotating the order keeps a drift in background load from always hitting the same target first.
-    const order = measured.map((_, index) => measured[(index + round) % measured.length]!);
-    for (const { target, runs } of order) {
-      const result = await runLoad({ ...target.load, connections: options.connections, durationSec: options.durationSec }, loadCpu);
-      runs.push(result);
-      log(`round ${round + 1}/${options.rounds}  ${target.label.padEnd(50)} ${Math.round(result.requestsPerSec).toString().padStart(6)} req/s  p99 ${result.p99Ms} ms`);
+    for (const target of ours) {
+      const comparison = await runSideBySide(target, references, options.connections, options.durationSec, loadCpu);
+      const { bare, fastifyJwt } = comparison;
+      runs.get(target)!.comparisons.push(comparison);
+      runs.get(bareTarget)!.comparisons.push({ ...comparison, target: bare });
+      runs.get(fastifyJwtTarget)!.comparisons.push({ ...comparison, target: fastifyJwt });
+      log(`round ${`${round + 1}/${options.rounds}`.padEnd(5)} ${target.label.padEnd(50)} ${ratio(comparison.target.efficiency / bare.efficiency)} bare ${ratio(comparison.target.efficiency / fastifyJwt.efficiency)} @fastify/jwt`);
     }
   }
-  return measured;
+  return [...runs.values()];
 }
 
 interface RedisInstance {

@@ -1,9 +1,7 @@
 import type { Credentials } from './accounts.js';
 import type { LoadSpec } from './load.js';
+import type { RunningServer } from './servers.js';
 
-/** The two references every one of our targets is divided by. */
-export const BARE = 'bare';
-export const FASTIFY_JWT = 'fastify-jwt';
 
 export type Store = 'sqlite' | 'redis';
 
@@ -13,23 +11,24 @@ export interface Target {
   label: string;
   /** The phase of the run the target belongs to: its ratios are to the references of the same phase. */
   store: Store;
-  /** Interleaved targets run once per round and get per-round ratios; the others run once. */
-  interleaved: boolean;
+  /** Compared targets run beside the references once per round and get per-round ratios; the others run once, alone. */
+  compared: boolean;
+  /** The process answering: its CPU time is read around every side-by-side run. */
+  serverPid: number;
   load: Omit<LoadSpec, 'connections' | 'durationSec'>;
 }
 
-export const referenceId = (store: Store, reference: typeof BARE | typeof FASTIFY_JWT) => `${store}-${reference}`;
-
-/** The references, measured again in every store's phase, in the same rounds as that store's targets. */
-export function referenceTargets(store: Store, bareUrl: string, fastifyJwtUrl: string, referenceToken: string): Target[] {
+/** The two references every one of our targets is divided by, measured again in every store's phase. */
+export function referenceTargets(store: Store, bare: RunningServer, fastifyJwt: RunningServer, referenceToken: string): [bare: Target, fastifyJwt: Target] {
   return [
-    { id: referenceId(store, BARE), label: `bare Fastify route (reference, ${store} phase)`, store, interleaved: true, load: { url: `${bareUrl}/api/private`, expectStatus: 200 } },
+    { id: `${store}-bare`, label: `bare Fastify route (reference, ${store} phase)`, store, compared: false, serverPid: pidOf(bare), load: { url: `${bare.url}/api/private`, expectStatus: 200 } },
     {
-      id: referenceId(store, FASTIFY_JWT),
+      id: `${store}-fastify-jwt`,
       label: `@fastify/jwt, cache on (reference, ${store} phase)`,
       store,
-      interleaved: true,
-      load: { url: `${fastifyJwtUrl}/api/private`, headers: { authorization: `Bearer ${referenceToken}` }, expectStatus: 200 },
+      compared: false,
+      serverPid: pidOf(fastifyJwt),
+      load: { url: `${fastifyJwt.url}/api/private`, headers: { authorization: `Bearer ${referenceToken}` }, expectStatus: 200 },
     },
   ];
 }
@@ -38,34 +37,42 @@ export function referenceTargets(store: Store, bareUrl: string, fastifyJwtUrl: s
  * Our protected route in both modes, and the revocation path: a genuine, logged-out token that
  * must be refused after the full check (signature, claims, session lookup, error answer).
  */
-export function privateRouteTargets(store: Store, serverUrl: string, credentials: Credentials): Target[] {
-  const url = `${serverUrl}/api/private`;
+export function privateRouteTargets(store: Store, server: RunningServer, credentials: Credentials): Target[] {
+  const url = `${server.url}/api/private`;
+  const serverPid = pidOf(server);
   return [
-    { id: `${store}-header`, label: `/api/private, header mode (${store})`, store, interleaved: true, load: { url, headers: { authorization: `Bearer ${credentials.headerToken}` }, expectStatus: 200 } },
-    { id: `${store}-cookie`, label: `/api/private, cookie mode (${store})`, store, interleaved: true, load: { url, headers: { cookie: credentials.accessCookie }, expectStatus: 200 } },
+    { id: `${store}-header`, label: `/api/private, header mode (${store})`, store, compared: true, serverPid, load: { url, headers: { authorization: `Bearer ${credentials.headerToken}` }, expectStatus: 200 } },
+    { id: `${store}-cookie`, label: `/api/private, cookie mode (${store})`, store, compared: true, serverPid, load: { url, headers: { cookie: credentials.accessCookie }, expectStatus: 200 } },
     {
       id: `${store}-revoked`,
       label: `revoked token -> 401 (${store})`,
       store,
-      interleaved: true,
+      compared: true,
+      serverPid,
       load: { url, headers: { authorization: `Bearer ${credentials.revokedToken}` }, expectStatus: 401 },
     },
   ];
 }
 
 /** Successful logins only: failures would trip the login throttle and measure the 429 instead. */
-export function loginTarget(serverUrl: string, credentials: Credentials): Target {
+export function loginTarget(server: RunningServer, credentials: Credentials): Target {
   return {
     id: 'sqlite-login',
     label: 'login, header mode (sqlite, scrypt at the default cost)',
     store: 'sqlite',
-    interleaved: false,
+    compared: false,
+    serverPid: pidOf(server),
     load: {
-      url: `${serverUrl}/api/auth/login`,
+      url: `${server.url}/api/auth/login`,
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ ...credentials.account, mode: 'header' }),
       expectStatus: 200,
     },
   };
+}
+
+function pidOf(server: RunningServer): number {
+  if (server.child.pid === undefined) throw new Error(`${server.name} has no process id`);
+  return server.child.pid;
 }
