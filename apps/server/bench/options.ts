@@ -3,11 +3,7 @@ import { parseArgs } from 'node:util';
 export interface BenchOptions {
   quick: boolean;
   rounds: number;
-  /**
-   * Seconds per target per round. Short runs and more rounds: a target and the references it is
-   * divided by run seconds apart, so a burst of background load hits both, and the median of
-   * more ratios shrugs off the bursts that do not.
-   */
+  /** Seconds per side-by-side run, and of each target's run alone. */
   durationSec: number;
   /** Seconds of discarded load per target before the first round: JIT, caches, connection pools. */
   warmupSec: number;
@@ -25,7 +21,7 @@ export interface BenchOptions {
 export const USAGE = `pnpm bench [--quick] [--rounds N] [--duration SECONDS] [--out FILE]
 
   --quick       smoke run: 1 round, 1 s per target (the numbers are not worth keeping)
-  --rounds      interleaved rounds (default 8, at most 20)
+  --rounds      side-by-side rounds (default 8, at most 20)
   --duration    seconds per target per round (default 3, at most 60)
   --out         JSON results (default bench-results/latest.json at the repository root)
 
@@ -59,7 +55,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, defaul
     rounds: bounded(values.rounds, quick ? 1 : 8, 1, 20, 'rounds'),
     durationSec: bounded(values.duration, quick ? 1 : 3, 1, 60, 'duration'),
     warmupSec: quick ? 1 : 2,
-    connections: 100,
+    connections: 10,
     loginDurationSec: quick ? 2 : 5,
     coldStarts: quick ? 1 : 3,
     revocationTrials: quick ? 1 : 5,

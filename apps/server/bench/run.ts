@@ -1,4 +1,4 @@
-// pnpm bench: our protected route against two reference servers, measured interleaved in one run.
+// pnpm bench: our protected route against two reference servers, measured side by side in one run.
 // docs/performance.md says how to run it and what the numbers mean.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';

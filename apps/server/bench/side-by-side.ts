@@ -36,11 +36,11 @@ export function processCpuMs(pid: number): number | null {
 }
 
 /**
- * Loads the target and both references at once, each from its own autocannon, for the same seconds. The servers
- * share their core, so whatever slows the machine meanwhile (another VM on the host, a burst of
- * steal time) slows them all alike, and each one's requests per second of its own CPU time is a
- * fair measure of its cost per request. Taken one after another, seconds apart, the same routes
- * measured ratios from 0.3 to 1.0 on a busy virtual machine.
+ * Loads the target and both references at once, each from its own autocannon, for the same
+ * seconds. The servers share their core, so whatever slows the machine meanwhile (another VM on
+ * the host, a burst of steal time) slows all three alike, and each one's requests per second of
+ * its own CPU time is a fair measure of its cost per request. Measured one after another, seconds
+ * apart, the same two routes gave per-round ratios from 0.3 to 1.0 on a busy virtual machine.
  */
 export async function runSideBySide(
   target: Target,
