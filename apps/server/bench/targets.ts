@@ -2,17 +2,12 @@ import type { Credentials } from './accounts.js';
 import type { LoadSpec } from './load.js';
 import type { RunningServer } from './servers.js';
 
-
 export type Store = 'sqlite' | 'redis';
 
 export interface Target {
   /** `<store>-<what>`: unique over the whole run. */
   id: string;
   label: string;
-  /** The phase of the run the target belongs to: its ratios are to the references of the same phase. */
-  store: Store;
-  /** Compared targets run beside the references once per round and get per-round ratios; the others run once, alone. */
-  compared: boolean;
   /** The process answering: its CPU time is read around every side-by-side run. */
   serverPid: number;
   load: Omit<LoadSpec, 'connections' | 'durationSec'>;
@@ -21,12 +16,11 @@ export interface Target {
 /** The two references every one of our targets is divided by, measured again in every store's phase. */
 export function referenceTargets(store: Store, bare: RunningServer, fastifyJwt: RunningServer, referenceToken: string): [bare: Target, fastifyJwt: Target] {
   return [
-    { id: `${store}-bare`, label: `bare Fastify route (reference, ${store} phase)`, store, compared: false, serverPid: pidOf(bare), load: { url: `${bare.url}/api/private`, expectStatus: 200 } },
+    { id: `${store}-bare`, label: `bare Fastify route (reference, ${store} phase)`, serverPid: pidOf(bare), load: { url: `${bare.url}/api/private`, expectStatus: 200 } },
     {
       id: `${store}-fastify-jwt`,
       label: `@fastify/jwt, cache on (reference, ${store} phase)`,
-      store,
-      compared: false,
+     
       serverPid: pidOf(fastifyJwt),
       load: { url: `${fastifyJwt.url}/api/private`, headers: { authorization: `Bearer ${referenceToken}` }, expectStatus: 200 },
     },
@@ -41,13 +35,12 @@ export function privateRouteTargets(store: Store, server: RunningServer, credent
   const url = `${server.url}/api/private`;
   const serverPid = pidOf(server);
   return [
-    { id: `${store}-header`, label: `/api/private, header mode (${store})`, store, compared: true, serverPid, load: { url, headers: { authorization: `Bearer ${credentials.headerToken}` }, expectStatus: 200 } },
-    { id: `${store}-cookie`, label: `/api/private, cookie mode (${store})`, store, compared: true, serverPid, load: { url, headers: { cookie: credentials.accessCookie }, expectStatus: 200 } },
+    { id: `${store}-header`, label: `/api/private, header mode (${store})`, serverPid, load: { url, headers: { authorization: `Bearer ${credentials.headerToken}` }, expectStatus: 200 } },
+    { id: `${store}-cookie`, label: `/api/private, cookie mode (${store})`, serverPid, load: { url, headers: { cookie: credentials.accessCookie }, expectStatus: 200 } },
     {
       id: `${store}-revoked`,
       label: `revoked token -> 401 (${store})`,
-      store,
-      compared: true,
+     
       serverPid,
       load: { url, headers: { authorization: `Bearer ${credentials.revokedToken}` }, expectStatus: 401 },
     },
@@ -59,8 +52,7 @@ export function loginTarget(server: RunningServer, credentials: Credentials): Ta
   return {
     id: 'sqlite-login',
     label: 'login, header mode (sqlite, scrypt at the default cost)',
-    store: 'sqlite',
-    compared: false,
+   
     serverPid: pidOf(server),
     load: {
       url: `${server.url}/api/auth/login`,
