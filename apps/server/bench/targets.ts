@@ -20,7 +20,6 @@ export function referenceTargets(store: Store, bare: RunningServer, fastifyJwt: 
     {
       id: `${store}-fastify-jwt`,
       label: `@fastify/jwt, cache on (reference, ${store} phase)`,
-     
       serverPid: pidOf(fastifyJwt),
       load: { url: `${fastifyJwt.url}/api/private`, headers: { authorization: `Bearer ${referenceToken}` }, expectStatus: 200 },
     },
@@ -40,7 +39,6 @@ export function privateRouteTargets(store: Store, server: RunningServer, credent
     {
       id: `${store}-revoked`,
       label: `revoked token -> 401 (${store})`,
-     
       serverPid,
       load: { url, headers: { authorization: `Bearer ${credentials.revokedToken}` }, expectStatus: 401 },
     },
@@ -52,7 +50,6 @@ export function loginTarget(server: RunningServer, credentials: Credentials): Ta
   return {
     id: 'sqlite-login',
     label: 'login, header mode (sqlite, scrypt at the default cost)',
-   
     serverPid: pidOf(server),
     load: {
       url: `${server.url}/api/auth/login`,
