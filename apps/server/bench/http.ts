@@ -1,4 +1,7 @@
 import http from 'node:http';
+import { ErrorResponse } from '@jwt-lab/shared';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 
 export interface HttpAnswer {
   status: number;
@@ -11,15 +14,23 @@ export interface HttpAnswer {
 // Origin, which the login CSRF check judges), and keep-alive makes the revocation polls cheap.
 const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  timeoutMs?: number;
+  /** Another pool (the burst's probe keeps a connection of its own), or false for a fresh connection. */
+  agent?: http.Agent | false;
+  /** The client address the server sees: any 127.x.y.z is this machine's loopback on Linux. */
+  localAddress?: string;
+}
+
 /** One request with a deadline; only loopback URLs are ever passed in. */
-export function request(
-  url: string,
-  { method = 'GET', headers = {}, json, timeoutMs = 10_000 }: { method?: string; headers?: Record<string, string>; json?: unknown; timeoutMs?: number } = {},
-): Promise<HttpAnswer> {
+export function request(url: string, { method = 'GET', headers = {}, json, timeoutMs = 10_000, ...connection }: RequestOptions = {}): Promise<HttpAnswer> {
   const payload = json === undefined ? undefined : JSON.stringify(json);
   const allHeaders = payload === undefined ? headers : { ...headers, 'content-type': 'application/json' };
   return new Promise((resolve, reject) => {
-    const outgoing = http.request(url, { method, headers: allHeaders, agent, timeout: timeoutMs }, (response) => {
+    const outgoing = http.request(url, { method, headers: allHeaders, agent: connection.agent ?? agent, localAddress: connection.localAddress, timeout: timeoutMs }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -42,8 +53,14 @@ export function request(
 
 /** The `error` code of an API error body, if there is one. */
 export function errorCode(answer: HttpAnswer): string | undefined {
-  const body = answer.body as { error?: unknown } | undefined;
-  return typeof body?.error === 'string' ? body.error : undefined;
+  return Value.Check(ErrorResponse, answer.body) ? answer.body.error : undefined;
+}
+
+/** The answer's body checked against the shared schema of that route: never cast. */
+export function parseBody<Schema extends TSchema>(schema: Schema, answer: HttpAnswer, what: string): Static<Schema> {
+  if (Value.Check(schema, answer.body)) return answer.body;
+  const [first] = Value.Errors(schema, answer.body);
+  throw new Error(`${what}: the answer does not match its schema (${first ? `${first.instancePath || '/'} ${first.message}` : 'no body'})`);
 }
 
 /** Lets the bench exit: keep-alive sockets would otherwise hold the event loop open. */

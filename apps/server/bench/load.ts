@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { spawnPinned, stopProcess } from './processes.js';
+import { runForLastLine } from './processes.js';
 
 // autocannon's CLI in a process of its own, pinned to the load core: in-process it would share
 // the bench's event loop, and its results would depend on what the bench does meanwhile.
@@ -19,6 +19,8 @@ export interface LoadSpec {
 }
 
 export interface LoadResult {
+  /** Wall time autocannon measured over. */
+  seconds: number;
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -43,20 +45,8 @@ export async function runLoad(spec: LoadSpec, cpu: number | null): Promise<LoadR
   if (spec.body !== undefined) args.push('-b', spec.body);
   args.push(spec.url);
 
-  const child = spawnPinned(process.execPath, args, { cpu, env: { PATH: process.env.PATH } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exitCode = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => void stopProcess(child), spec.durationSec * 1000 + EXIT_GRACE_MS);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-  const line = stdout.trim().split('\n').pop();
-  if (exitCode !== 0 || !line) throw new Error(`autocannon failed on ${spec.url} (exit ${exitCode}): ${stderr.trim().slice(-500)}`);
+  const deadlineMs = spec.durationSec * 1000 + EXIT_GRACE_MS;
+  const line = await runForLastLine(`autocannon on ${spec.url}`, process.execPath, args, { cpu, env: { PATH: process.env.PATH }, deadlineMs });
   return summarise(JSON.parse(line) as AutocannonJson, spec.expectStatus);
 }
 
@@ -66,6 +56,7 @@ function summarise(result: AutocannonJson, expectStatus: number): LoadResult {
   const answered = Object.values(statusCounts).reduce((sum, count) => sum + count, 0);
   return {
     // Total over the measured wall time: steadier than autocannon's mean of 1-second samples on short runs.
+    seconds: result.duration,
     requestsPerSec: result.requests.total / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,
