@@ -28,6 +28,7 @@ describe('parseConfig', () => {
       refreshTokenTtl: 604_800,
       cookieSecure: true,
       redisUrl: undefined,
+      databaseUrl: undefined,
       logLevel: 'info',
       passwordHashCost: 17,
     });
@@ -64,6 +65,8 @@ describe('parseConfig', () => {
     [{ COOKIE_SECURE: 'maybe' }, 'COOKIE_SECURE'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://127.0.0.1:3306/app' }, 'DATABASE_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
     [{ PASSWORD_HASH_COST: '8' }, 'PASSWORD_HASH_COST'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],

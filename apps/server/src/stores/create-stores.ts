@@ -3,9 +3,8 @@ import { redisCommand } from './redis/redis-command.js';
 import { connectRedis } from './redis/redis-connection.js';
 import { createRedisAttemptStore } from './redis/redis-attempt-store.js';
 import { createRedisSessionStore } from './redis/redis-session-store.js';
-import type { StoreLog } from './redis/revocation-view.js';
 import { createSqliteStores } from './sqlite/sqlite-stores.js';
-import type { Stores } from './types.js';
+import type { StoreLog, Stores } from './types.js';
 
 export type StoreOptions = Pick<Config, 'dataDir' | 'redisUrl' | 'redisKeyPrefix' | 'accessTokenTtl'>;
 

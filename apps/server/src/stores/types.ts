@@ -89,6 +89,12 @@ export interface Stores {
   close(): Promise<void>;
 }
 
+/** Where a store reports that it stopped or started trusting itself (the app's logger fits). */
+export interface StoreLog {
+  info(message: string): void;
+  warn(message: string): void;
+}
+
 /** The engine cannot be reached or failed: the request fails closed with 503 store_unavailable. */
 export class StoreUnavailableError extends Error {
   constructor(cause?: unknown) {
