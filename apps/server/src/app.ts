@@ -70,12 +70,12 @@ export async function buildApp(options: AppOptions) {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const stores: Stores = await createStores(config, app.log);
+  const stores: Stores = await createStores({ ...config, now }, app.log);
   app.addHook('onClose', () => stores.close());
 
   const keys = await loadKeyRing({
     alg: config.jwtAlg,
-    dataDir: config.dataDir,
+    storage: stores.signingKeys,
     secret: config.jwtSecret,
     previousSecret: config.jwtPreviousSecret,
     accessTokenTtl: config.accessTokenTtl,

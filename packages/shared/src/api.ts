@@ -89,7 +89,8 @@ export type PrivateResponse = Static<typeof PrivateResponse>;
 
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
-  store: Type.Union([Type.Literal('sqlite'), Type.Literal('redis')]),
+  /** The engines in use. */
+  store: Type.Union([Type.Literal('sqlite'), Type.Literal('redis'), Type.Literal('postgres'), Type.Literal('postgres+redis')]),
 });
 export type HealthResponse = Static<typeof HealthResponse>;
 

@@ -5,6 +5,7 @@ import type { SessionRecord, Stores, UserRecord } from '../stores/types.js';
 import type { TokenService } from '../tokens/token-service.js';
 import type { AttemptThrottle } from './attempt-throttle.js';
 import type { PasswordHasher } from './passwords.js';
+import { describeDevice } from './device-description.js';
 import { refuseTokenWith } from './token-refusal.js';
 
 /** What a login or a refresh hands to a transport to deliver. */
@@ -38,6 +39,15 @@ const refuseAccessToken = refuseTokenWith('token_expired', 'invalid_token');
 const refuseRefreshToken = refuseTokenWith('invalid_token', 'invalid_token', 'The refresh token has expired; log in again.');
 
 const PUBLIC_USER_CACHE_SIZE = 10_000;
+
+/**
+ * How precisely the sessions list knows when a session was last used. Writing the time on every
+ * accepted token would put a store write on the hot path; instead a request writes it only when
+ * the session's known lastUsedAt is at least this old, so a busy session costs one write a minute
+ * (per instance at most, since each instance judges by its own copy) and the list is at most a
+ * minute behind.
+ */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Accounts and login sessions: every rule of who may hold which token, independent of HTTP. */
 export function createSessionService({ stores, tokens, passwords, throttle, now }: SessionServiceOptions) {
@@ -77,7 +87,7 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
     },
 
     /** Unknown user and wrong password take the same path, time and answer. */
-    async login(username: string, password: string, mode: CredentialMode, client: string): Promise<IssuedSession> {
+    async login(username: string, password: string, mode: CredentialMode, client: string, userAgent?: string): Promise<IssuedSession> {
       await throttle.assertAllowed(client, username);
       const user = await stores.users.findByUsername(username);
       const valid = user ? await passwords.verify(user.passwordHash, password) : await passwords.verifyDecoy(password);
@@ -96,6 +106,9 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
         createdAt: now(),
         expiresAt: now() + tokens.refreshTokenTtl * 1000,
         revokedAt: null,
+        device: describeDevice(userAgent),
+        ip: client,
+        lastUsedAt: now(),
       };
       await stores.sessions.create(session);
       return issue(publicUser(user), session, refreshJti);
@@ -110,6 +123,7 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
       if (session.revokedAt !== null) throw new ApiError('token_revoked');
       const user = await findPublicUser(claims.sub);
       if (!user) throw new ApiError('invalid_token');
+      if (now() - session.lastUsedAt >= LAST_USED_RESOLUTION_MS) await stores.sessions.recordUse(session.id, now());
       return { user, session, claims };
     },
 

@@ -27,7 +27,7 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, mode } = request.body;
-      const issued = await sessions.login(username, password, mode, request.ip);
+      const issued = await sessions.login(username, password, mode, request.ip, request.headers['user-agent']);
       return transports.byMode(mode).deliver(reply, issued);
     },
   );

@@ -1,7 +1,7 @@
 import type { Redis } from 'ioredis';
-import type { RotationResult, SessionRecord, SessionStore, StoreLog } from '../types.js';
+import { StoreUnavailableError, type RotationResult, type SessionRecord, type SessionStore, type StoreLog } from '../types.js';
 import { redisCommand } from './redis-command.js';
-import { createSessionScript, revokeSessionScript, revokeUserSessionsScript, rotateRefreshScript } from './redis-scripts.js';
+import { createSessionScript, recordUseScript, revokeSessionScript, revokeUserSessionsScript, rotateRefreshScript } from './redis-scripts.js';
 import { createRedisRevocationFeed } from './redis-revocation-feed.js';
 
 export interface RedisSessionStoreOptions {
@@ -44,6 +44,9 @@ function toSession(id: string, fields: Record<string, string>): SessionRecord | 
     createdAt: Number(fields.createdAt),
     expiresAt: Number(fields.expiresAt),
     revokedAt: fields.revokedAt === undefined ? null : Number(fields.revokedAt),
+    device: fields.device ?? '',
+    ip: fields.ip ?? '',
+    lastUsedAt: Number(fields.lastUsedAt ?? fields.createdAt),
   };
 }
 
@@ -86,9 +89,13 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
   const sessions = {
     async create(session) {
       trust.assertCurrent();
-      const { id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt } = session;
+      const { id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt, device, ip, lastUsedAt } = session;
       await redisCommand(() =>
-        createSessionScript(client, [keys.session(id), keys.userSessions(userId)], [id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt ?? '']),
+        createSessionScript(
+          client,
+          [keys.session(id), keys.userSessions(userId)],
+          [id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt ?? '', device, ip, lastUsedAt],
+        ),
       );
       view.remember(session);
     },
@@ -127,6 +134,32 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
         (reply) => ({ value: undefined, revokedIds: (reply as number) >= 0 ? [id] : [], receivers: reply as number }),
         now,
       );
+    },
+
+    // Not on the hot path (the sessions page): read from Redis, not from this instance's memory.
+    async listForUser(userId, now) {
+      trust.assertCurrent();
+      const ids = await redisCommand(() => client.zrangebyscore(keys.userSessions(userId), `(${now}`, '+inf'));
+      const pipeline = client.pipeline();
+      for (const id of ids) pipeline.hgetall(keys.session(id));
+      const replies = ids.length === 0 ? [] : ((await redisCommand(() => pipeline.exec())) ?? []);
+      const found: SessionRecord[] = [];
+      replies.forEach(([error, fields], i) => {
+        if (error) throw new StoreUnavailableError(error);
+        const session = toSession(ids[i]!, fields as Record<string, string>);
+        if (session && session.userId === userId && session.expiresAt > now) {
+          const known = view.withRevocation(session);
+          if (known.revokedAt === null) found.push(known);
+        }
+      });
+      return found.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+    },
+
+    async recordUse(id, at) {
+      trust.assertCurrent();
+      await redisCommand(() => recordUseScript(client, [keys.session(id)], [at]));
+      const cached = view.recall(id);
+      if (cached && cached.lastUsedAt < at) view.remember({ ...cached, lastUsedAt: at });
     },
 
     async revokeAllForUser(userId, now) {

@@ -77,6 +77,10 @@ export function openDatabase(dataDir: string, { exclusive = false }: { exclusive
 const ADDED_COLUMNS: Array<{ table: string; column: string; definition: string }> = [
   { table: 'users', column: 'email', definition: 'TEXT COLLATE NOCASE' },
   { table: 'users', column: 'email_verified_at', definition: 'INTEGER' },
+  // For the sessions list; rows from before get neutral values.
+  { table: 'sessions', column: 'device', definition: "TEXT NOT NULL DEFAULT ''" },
+  { table: 'sessions', column: 'ip', definition: "TEXT NOT NULL DEFAULT ''" },
+  { table: 'sessions', column: 'last_used_at', definition: 'INTEGER NOT NULL DEFAULT 0' },
 ];
 
 function migrate(db: SqliteDatabase) {
