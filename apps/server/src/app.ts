@@ -19,6 +19,7 @@ import { accountLinkRoutes } from './routes/account-link-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { privateRoutes } from './routes/private-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { createStores } from './stores/create-stores.js';
 import type { Stores } from './stores/types.js';
@@ -122,6 +123,7 @@ export async function buildApp(options: AppOptions) {
   if (config.attackLab) await app.register(attackLab, { attackerPort: config.attackerPort, publicUrl: config.publicUrl, now });
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);
+  await app.register(sessionRoutes, context);
   await app.register(privateRoutes, context);
   await app.register(accountLinkRoutes, context);
   const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;

@@ -154,6 +154,24 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
     async logoutEverywhere(userId: string): Promise<void> {
       await stores.sessions.revokeAllForUser(userId, now());
     },
+
+    /** The user's live sessions, newest first. */
+    async listSessions(userId: string): Promise<SessionRecord[]> {
+      return stores.sessions.listForUser(userId, now());
+    },
+
+    /**
+     * Revokes one live session of this user, on every instance before it returns (as logout does).
+     * Another user's session, an unknown id and an ended session all answer not_found alike, so
+     * that the answer tells nobody whether someone else's session id exists.
+     */
+    async revokeSession(userId: string, sessionId: string): Promise<void> {
+      const session = await stores.sessions.find(sessionId);
+      if (!session || session.userId !== userId || session.revokedAt !== null || session.expiresAt <= now()) {
+        throw new ApiError('not_found', 'You have no live session with that id.');
+      }
+      await stores.sessions.revoke(sessionId, now());
+    },
   };
 }
 
