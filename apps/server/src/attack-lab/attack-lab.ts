@@ -13,7 +13,8 @@ import { ATTACKER_BIND_HOST } from './site-origins.js';
 export interface AttackLabOptions {
   /** 0 picks a free port. */
   attackerPort: number;
-  publicUrl: string;
+  /** Known once the app listens (PORT=0). */
+  publicUrl: () => string;
   now: () => number;
 }
 
@@ -51,7 +52,7 @@ async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, 
     attackerAddress: () => (site?.server.listening ? (site.server.address() as AddressInfo) : null),
     async listen() {
       if (site) return;
-      const starting = await buildAttackerSite({ loot, appUrl: appUrlOf(app.server.address()), publicUrl, now, log: app.log });
+      const starting = await buildAttackerSite({ loot, appUrl: appUrlOf(app.server.address()), publicUrl: publicUrl(), now, log: app.log });
       try {
         await starting.listen({ port: attackerPort, host: ATTACKER_BIND_HOST });
       } catch (error) {

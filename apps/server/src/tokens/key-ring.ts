@@ -40,6 +40,8 @@ export interface KeyRing {
   publicJwks(): PublicJwk[];
   /** Re-reads the keyring if its stored version changed (another instance or `pnpm keys rotate`). */
   reload(): Promise<void>;
+  /** Calls `listener` with the kids in the ring after every reload that changed it. */
+  onChange(listener: (kids: ReadonlySet<string>) => void): void;
 }
 
 export interface KeyRingOptions extends Lifetimes {
@@ -69,6 +71,7 @@ export async function loadKeyRing(options: KeyRingOptions): Promise<KeyRing> {
   let loaded = await importStoredKeys(readRing(stored.document), alg);
   let loadedVersion = stored.version;
   let lastUnknownKidReload = 0;
+  const listeners: Array<(kids: ReadonlySet<string>) => void> = [];
 
   async function reload() {
     const version = await storage.version(name);
@@ -78,6 +81,8 @@ export async function loadKeyRing(options: KeyRingOptions): Promise<KeyRing> {
     // A bad keyring written meanwhile is refused (the caller logs it); the keys loaded keep working.
     loaded = await importStoredKeys(readRing(latest.document), alg);
     loadedVersion = latest.version;
+    const kids = new Set(loaded.map((key) => key.kid));
+    for (const listener of listeners) listener(kids);
   }
 
   return {
@@ -94,6 +99,7 @@ export async function loadKeyRing(options: KeyRingOptions): Promise<KeyRing> {
     },
     publicJwks: () => loaded.filter((key) => key.publicJwk && verifiesUntil(key, 'access', options) > now()).map((key) => key.publicJwk!),
     reload,
+    onChange: (listener) => void listeners.push(listener),
   };
 }
 
@@ -120,6 +126,8 @@ async function operatorSecretKeyRing(options: KeyRingOptions): Promise<KeyRing> 
     },
     publicJwks: () => [],
     reload: async () => {},
+    // The operator's secrets change only with a restart.
+    onChange: () => {},
   };
 }
 

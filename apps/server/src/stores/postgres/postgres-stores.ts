@@ -68,25 +68,40 @@ export function createPostgresSpentLinkStore({ pool }: { pool: Pool }) {
   } satisfies SpentLinkStore;
 }
 
-/** Fixed windows per key, each change one statement (atomic under concurrent instances). */
+/**
+ * Fixed windows per key. A reservation is one statement, which PostgreSQL runs under the row's
+ * lock: of any number of concurrent reservations on any instances, at most `limit` are granted.
+ */
 export function createPostgresAttemptStore({ pool }: { pool: Pool }) {
+  type Window = { count: number; reset_at: number };
+  const live = async (key: string, now: number) => {
+    const [row] = await query<Window>(pool, 'SELECT count, reset_at FROM attempts WHERE key = $1 AND reset_at > $2', [key, now]);
+    return row && { count: row.count, resetAt: row.reset_at };
+  };
   return {
-    async increment(key, windowMs, now) {
-      const [row] = await query<{ count: number; reset_at: number }>(
-        pool,
-        `INSERT INTO attempts AS a (key, count, reset_at) VALUES ($1, 1, $2 + $3::bigint)
-         ON CONFLICT (key) DO UPDATE SET
-           count    = CASE WHEN a.reset_at <= $2 THEN 1 ELSE a.count + 1 END,
-           reset_at = CASE WHEN a.reset_at <= $2 THEN $2 + $3::bigint ELSE a.reset_at END
-         RETURNING count, reset_at`,
-        [key, now, windowMs],
-      );
-      return { count: row!.count, resetAt: row!.reset_at };
+    async reserve(key, limit, windowMs, now) {
+      // An ended window starts again at 1; a live one grows unless it is full, in which case the
+      // WHERE leaves the row as it is and nothing is returned.
+      const [row] =
+        limit > 0
+          ? await query<Window>(
+              pool,
+              `INSERT INTO attempts AS a (key, count, reset_at) VALUES ($1, 1, $2::bigint + $3::bigint)
+               ON CONFLICT (key) DO UPDATE SET
+                 count    = CASE WHEN a.reset_at <= $2 THEN 1 ELSE a.count + 1 END,
+                 reset_at = CASE WHEN a.reset_at <= $2 THEN $2::bigint + $3::bigint ELSE a.reset_at END
+               WHERE a.reset_at <= $2 OR a.count < $4
+               RETURNING count, reset_at`,
+              [key, now, windowMs, limit],
+            )
+          : [];
+      if (row) return { granted: true, count: row.count, resetAt: row.reset_at };
+      return { granted: false, ...((await live(key, now)) ?? { count: 0, resetAt: now + windowMs }) };
     },
-    async peek(key, now) {
-      const [row] = await query<{ count: number; reset_at: number }>(pool, 'SELECT count, reset_at FROM attempts WHERE key = $1 AND reset_at > $2', [key, now]);
-      return row && { count: row.count, resetAt: row.reset_at };
+    async release(key, now) {
+      await query(pool, 'UPDATE attempts SET count = count - 1 WHERE key = $1 AND reset_at > $2 AND count > 0', [key, now]);
     },
+    peek: live,
     async reset(key) {
       await query(pool, 'DELETE FROM attempts WHERE key = $1', [key]);
     },
