@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { chown, mkdtemp, rm } from 'node:fs/promises';
+import { appendFile, chown, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -87,7 +87,7 @@ const isRoot = process.getuid?.() === 0;
  * root: PostgreSQL refuses to run as root), trust auth, listening on `addresses` and `port`, its
  * socket in its own dir. The test can stop and start it; `dispose()` stops it and deletes it.
  */
-export async function startPostgresCluster({ addresses = ['127.0.0.1'], port }: { addresses?: string[]; port: number }) {
+export async function startPostgresCluster({ addresses = ['127.0.0.1'], port, trustNetworks = [] }: { addresses?: string[]; port: number; trustNetworks?: string[] }) {
   const bin = postgresBinDir();
   if (!bin) throw new Error('PostgreSQL server binaries not found (apt-get install postgresql, or set PG_BIN)');
   const dir = await mkdtemp(path.join(tmpdir(), 'jwt-lab-pg-'));
@@ -100,6 +100,10 @@ export async function startPostgresCluster({ addresses = ['127.0.0.1'], port }: 
     await chown(dir, Number(stdout.trim()), Number(gid.trim()));
   }
   await asOwner('initdb', ['-D', dataDir, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  // initdb's trust covers loopback only; clients in the test's own namespaces connect from these networks.
+  if (trustNetworks.length > 0) {
+    await appendFile(path.join(dataDir, 'pg_hba.conf'), trustNetworks.map((network) => `host all all ${network} trust\n`).join(''));
+  }
   const options = `-c listen_addresses=${addresses.join(',')} -p ${port} -k ${dir} -c fsync=off -c max_connections=60`;
   let running = false;
 
