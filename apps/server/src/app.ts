@@ -175,7 +175,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(securityHeaders, { connectSources: config.attackLab ? attackerConnectSources(config.attackerPort) : [] });
   await app.register(hostAllowlist, { origins });
   await app.register(cookie);
-  if (config.attackLab) await app.register(attackLab, { attackerPort: config.attackerPort, publicUrl: origins.publicUrl, now });
+  if (config.attackLab) await app.register(attackLab, { attackerPort: config.attackerPort, isAppPage: origins.isOwnOrigin, now });
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);
   await app.register(sessionRoutes, context);

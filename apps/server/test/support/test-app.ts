@@ -13,6 +13,7 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   dataDir?: string;
   loginThrottle?: AppOptions['loginThrottle'];
+  hashQueue?: AppOptions['hashQueue'];
   logStream?: NodeJS.WritableStream;
 }
 
@@ -41,6 +42,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     now: () => nowMs,
     webRoot: null,
     ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+    ...(options.hashQueue ? { hashQueue: options.hashQueue } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   await app.ready();

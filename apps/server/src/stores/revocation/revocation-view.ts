@@ -48,8 +48,12 @@ export function createRevocationView(options: RevocationViewOptions) {
   const trust = createTrustState({ log, onDistrust: () => sessions.clear() });
   const confirmations = createConfirmations({ instanceId, timeoutMs: confirmationTimeoutMs, log });
 
+  /** A revoked session's cached copy goes too: nothing about it should be answered from memory but the revocation. */
   function noteRevoked(ids: readonly string[], revokedAt: number) {
-    for (const id of ids) if (!revoked.has(id)) revoked.set(id, revokedAt);
+    for (const id of ids) {
+      if (!revoked.has(id)) revoked.set(id, revokedAt);
+      sessions.delete(id);
+    }
   }
 
   function withRevocation(session: SessionRecord): SessionRecord {
