@@ -199,5 +199,6 @@ describe('pnpm keys', () => {
     const bad = run('explode');
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe('jwt-lab keys: usage: pnpm keys list | pnpm keys rotate');
-  });
+    // Three CLI processes, each compiling TypeScript on start: seconds each on a busy machine.
+  }, 60_000);
 });
