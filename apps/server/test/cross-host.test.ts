@@ -57,7 +57,6 @@ async function deploy(withRedis: boolean): Promise<Deployment> {
     const shared = {
       DATABASE_URL: url,
       JWT_ALG: 'ES256',
-      PASSWORD_HASH_COST: '12',
       REGISTER_LIMIT: '1000',
       ...(redis ? { REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniqueKeyPrefix('cross-host') } : {}),
     };
