@@ -18,7 +18,7 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // Native addons: loaded from node_modules at run time (esbuild cannot bundle a .node file).
+  // Native addons: loaded from node_modules at run time (each picks its platform's binary).
   external: ['better-sqlite3', '@node-rs/argon2'],
   // Some bundled dependencies are CommonJS and call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },

@@ -27,7 +27,11 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, mode } = request.body;
-      const { issued, device } = await sessions.login(username, password, mode, { ip: request.ip, deviceToken: deviceCookie.read(request, username) });
+      const { issued, device } = await sessions.login(username, password, mode, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+        deviceToken: deviceCookie.read(request, username),
+      });
       deviceCookie.set(reply, username, device);
       return transports.byMode(mode).deliver(reply, issued);
     },

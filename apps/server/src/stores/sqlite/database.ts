@@ -51,6 +51,12 @@ const MIGRATIONS: ReadonlyArray<(db: SqliteDatabase) => void> = [
     addColumnIfMissing(db, 'users', 'email_verified_at', 'INTEGER');
     db.exec('CREATE INDEX IF NOT EXISTS users_by_email ON users(email)');
   },
+  // 3: what the sessions list shows; sessions from before get neutral values.
+  (db) => {
+    addColumnIfMissing(db, 'sessions', 'device', "TEXT NOT NULL DEFAULT ''");
+    addColumnIfMissing(db, 'sessions', 'ip', "TEXT NOT NULL DEFAULT ''");
+    addColumnIfMissing(db, 'sessions', 'last_used_at', 'INTEGER NOT NULL DEFAULT 0');
+  },
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
