@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { BURST_ANSWER_MAX_MS, BURST_LOGINS, PROBE_P99_MAX_MS, type BurstResult } from './burst.js';
 import { LOGINS_IN_FLIGHT, type CapacityRound } from './login-capacity.js';
+import type { BenchOptions } from './options.js';
 import type { PropagationTrial } from './revocation.js';
 import type { Comparison, Sample } from './rounds.js';
 import { median, spreadOf, type Spread } from './statistics.js';
@@ -57,7 +58,8 @@ export interface BenchResults {
   commit: string;
   quick: boolean;
   machine: { cores: number; node: string; pinning: string };
-  options: { rounds: number; durationSec: number; connections: number; aloneConnections: number; loginRounds: number; loginDurationSec: number; redis: boolean };
+  /** The run's settings, never REDIS_URL itself (it may carry a password). */
+  options: Pick<BenchOptions, 'rounds' | 'durationSec' | 'connections' | 'aloneConnections' | 'loginRounds' | 'loginDurationSec'> & { redis: boolean };
   rows: Row[];
   loginCapacity: LoginCapacity;
   burst: BurstResult;
