@@ -2,7 +2,7 @@ import { PrivateResponse } from '@jwt-lab/shared';
 import { requireAuth } from '../auth/authenticate.js';
 import { errorResponses, type App, type RouteContext } from './route-context.js';
 
-const CARRIER = { header: 'the Authorization header', cookie: 'an HttpOnly cookie' } as const;
+const CARRIER = { header: 'the Authorization header', cookie: 'an HttpOnly cookie', dpop: 'the Authorization header with a DPoP proof' } as const;
 
 export async function privateRoutes(app: App, { hooks }: RouteContext) {
   app.get(
