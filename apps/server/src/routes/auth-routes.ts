@@ -56,6 +56,9 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
           throw owner.access.challenge === undefined ? refused : owner.access.challenge(refused);
         }
         await transport.assertOwnRefresh(request, session, claims.cnf);
+      }).catch((error: unknown) => {
+        // Answered in the terms of the scheme the client used (a DPoP client gets a DPoP challenge).
+        throw transport.access.challenge === undefined ? error : transport.access.challenge(error);
       });
       return transport.deliver(reply, issued);
     },
