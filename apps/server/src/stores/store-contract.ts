@@ -249,12 +249,40 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
     describe('attempts', () => {
       const WINDOW = 15 * 60 * 1000;
+      const LIMIT = 3;
+      const reserve = (key: string, at: number, limit = LIMIT) => stores.attempts.reserve(key, limit, WINDOW, at);
 
       it('counts within one window that ends windowMs after the first attempt', async () => {
         const key = unique('login:user');
-        expect(await stores.attempts.increment(key, WINDOW, t0)).toEqual({ count: 1, resetAt: t0 + WINDOW });
-        expect(await stores.attempts.increment(key, WINDOW, t0 + 1000)).toEqual({ count: 2, resetAt: t0 + WINDOW });
+        expect(await reserve(key, t0)).toEqual({ granted: true, count: 1, resetAt: t0 + WINDOW });
+        expect(await reserve(key, t0 + 1000)).toEqual({ granted: true, count: 2, resetAt: t0 + WINDOW });
         expect(await stores.attempts.peek(key, t0 + 2000)).toEqual({ count: 2, resetAt: t0 + WINDOW });
+      });
+
+      it('refuses a reservation once the window holds the limit, and counts nothing for it', async () => {
+        const key = unique('login:user');
+        for (let i = 0; i < LIMIT; i++) expect((await reserve(key, t0 + i)).granted).toBe(true);
+        expect(await reserve(key, t0 + 10)).toEqual({ granted: false, count: LIMIT, resetAt: t0 + WINDOW });
+        expect(await stores.attempts.peek(key, t0 + 10)).toEqual({ count: LIMIT, resetAt: t0 + WINDOW });
+      });
+
+      it('grants at most the limit to concurrent reservations', async () => {
+        const key = unique('login:user');
+        const results = await Promise.all(Array.from({ length: 20 }, () => reserve(key, t0, 7)));
+        expect(results.filter((result) => result.granted)).toHaveLength(7);
+        expect(await stores.attempts.peek(key, t0)).toEqual({ count: 7, resetAt: t0 + WINDOW });
+      });
+
+      it('gives back a released attempt, never below zero, and never to an ended window', async () => {
+        const key = unique('login:user');
+        for (let i = 0; i < LIMIT; i++) await reserve(key, t0);
+        await stores.attempts.release(key, t0 + 1);
+        expect(await stores.attempts.peek(key, t0 + 1)).toEqual({ count: LIMIT - 1, resetAt: t0 + WINDOW });
+        expect((await reserve(key, t0 + 2)).granted).toBe(true);
+        for (let i = 0; i < LIMIT + 2; i++) await stores.attempts.release(key, t0 + 3);
+        expect(await stores.attempts.peek(key, t0 + 3)).toEqual({ count: 0, resetAt: t0 + WINDOW });
+        await stores.attempts.release(unique('login:user'), t0);
+        expect(await stores.attempts.peek(key, t0 + WINDOW)).toBeUndefined();
       });
 
       it('answers undefined for a key never counted', async () => {
@@ -263,20 +291,19 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
       it('starts a new window once the old one has ended', async () => {
         const key = unique('login:client');
-        await stores.attempts.increment(key, WINDOW, t0);
-        await stores.attempts.increment(key, WINDOW, t0 + 1);
+        for (let i = 0; i < LIMIT; i++) await reserve(key, t0 + i);
         expect(await stores.attempts.peek(key, t0 + WINDOW)).toBeUndefined();
-        expect(await stores.attempts.increment(key, WINDOW, t0 + WINDOW)).toEqual({ count: 1, resetAt: t0 + 2 * WINDOW });
+        expect(await reserve(key, t0 + WINDOW)).toEqual({ granted: true, count: 1, resetAt: t0 + 2 * WINDOW });
       });
 
       it('resets one key and leaves the others counting', async () => {
         const [key, other] = [unique('login:user'), unique('login:user')];
-        await stores.attempts.increment(key, WINDOW, t0);
-        await stores.attempts.increment(other, WINDOW, t0);
+        await reserve(key, t0);
+        await reserve(other, t0);
         await stores.attempts.reset(key);
         expect(await stores.attempts.peek(key, t0)).toBeUndefined();
         expect(await stores.attempts.peek(other, t0)).toEqual({ count: 1, resetAt: t0 + WINDOW });
-        expect(await stores.attempts.increment(key, WINDOW, t0 + 10)).toEqual({ count: 1, resetAt: t0 + 10 + WINDOW });
+        expect(await reserve(key, t0 + 10)).toEqual({ granted: true, count: 1, resetAt: t0 + 10 + WINDOW });
       });
     });
   });

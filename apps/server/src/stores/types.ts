@@ -78,9 +78,24 @@ export interface AttemptWindow {
   resetAt: number;
 }
 
-/** Counts events per key in fixed windows: the login throttle's memory. */
+export interface AttemptReservation extends AttemptWindow {
+  /** False when the window already held `limit` attempts: nothing was counted. */
+  granted: boolean;
+}
+
+/**
+ * Counts attempts per key in fixed windows: the memory of the login and request limits. An attempt
+ * is reserved *before* the work it stands for (a password hash), so parallel requests cannot all
+ * pass a check that only reads the count; one that turns out not to count is released.
+ */
 export interface AttemptStore {
-  increment(key: string, windowMs: number, now: number): Promise<AttemptWindow>;
+  /**
+   * Counts one attempt unless the key's window already holds `limit`. Atomic: of any number of
+   * concurrent calls in one window, at most `limit` are granted.
+   */
+  reserve(key: string, limit: number, windowMs: number, now: number): Promise<AttemptReservation>;
+  /** Gives back one attempt counted in the key's current window (never below zero). */
+  release(key: string, now: number): Promise<void>;
   peek(key: string, now: number): Promise<AttemptWindow | undefined>;
   reset(key: string): Promise<void>;
 }

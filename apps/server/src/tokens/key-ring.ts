@@ -48,6 +48,8 @@ export interface KeyRing {
   publicJwks(): PublicJwk[];
   /** Re-reads the keyring if its file changed (another instance or `pnpm keys rotate`). */
   reload(): Promise<void>;
+  /** Calls `listener` with the kids in the ring after every reload that changed it. */
+  onChange(listener: (kids: ReadonlySet<string>) => void): void;
 }
 
 export interface KeyRingOptions extends Lifetimes {
@@ -135,6 +137,7 @@ export async function loadKeyRing(options: KeyRingOptions): Promise<KeyRing> {
   let loaded = await importStoredKeys(await readOrCreateStoredKeyRing(file, alg, now()), alg);
   let loadedVersion = await fileVersion(file);
   let lastUnknownKidReload = 0;
+  const listeners: Array<(kids: ReadonlySet<string>) => void> = [];
 
   async function reload() {
     const version = await fileVersion(file);
@@ -143,6 +146,8 @@ export async function loadKeyRing(options: KeyRingOptions): Promise<KeyRing> {
     if (!ring || ring.alg !== alg || !ring.keys.some((key) => key.retiredAt === null)) return; // keep what works
     loaded = await importStoredKeys(ring, alg);
     loadedVersion = version;
+    const kids = new Set(loaded.map((key) => key.kid));
+    for (const listener of listeners) listener(kids);
   }
 
   return {
@@ -159,6 +164,7 @@ export async function loadKeyRing(options: KeyRingOptions): Promise<KeyRing> {
     },
     publicJwks: () => loaded.filter((key) => key.publicJwk && verifiesUntil(key, 'access', options) > now()).map((key) => key.publicJwk!),
     reload,
+    onChange: (listener) => void listeners.push(listener),
   };
 }
 
@@ -185,6 +191,8 @@ async function operatorSecretKeyRing(options: KeyRingOptions): Promise<KeyRing> 
     },
     publicJwks: () => [],
     reload: async () => {},
+    // The operator's secrets change only with a restart.
+    onChange: () => {},
   };
 }
 

@@ -120,19 +120,30 @@ return { publish_revoked(ARGV[5], ids, ARGV[2], ARGV[6], ARGV[7]), ids }
 `);
 
 /**
- * KEYS: counter. ARGV: now, window ms. INCR, and PEXPIREAT on the first count of a window, in one
- * step; the key's expiry is the window's end. A window the caller's clock says has ended restarts.
+ * KEYS: counter. ARGV: now, window ms, limit. Counts one attempt unless the window is full, in one
+ * step (Redis runs a script alone, so concurrent reservations cannot all pass); the key's expiry is
+ * the window's end. A window the caller's clock says has ended restarts.
+ * Returns [granted 1|0, count, window end].
  */
-export const incrementAttemptsScript = defineScript(`
-local now = tonumber(ARGV[1])
+export const reserveAttemptScript = defineScript(`
+local now, window_ms, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local reset_at = redis.call('PEXPIRETIME', KEYS[1])
-if reset_at >= 0 and reset_at <= now then redis.call('DEL', KEYS[1]) end
-local count = redis.call('INCR', KEYS[1])
-if count == 1 or reset_at == -1 then
-  reset_at = now + tonumber(ARGV[2])
-  redis.call('PEXPIREAT', KEYS[1], reset_at)
-end
-return { count, reset_at }
+if reset_at >= 0 and reset_at <= now then redis.call('DEL', KEYS[1]) reset_at = -2 end
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if reset_at < 0 then reset_at = now + window_ms end
+if count >= limit then return { 0, count, reset_at } end
+count = redis.call('INCR', KEYS[1])
+redis.call('PEXPIREAT', KEYS[1], reset_at)
+return { 1, count, reset_at }
+`);
+
+/** KEYS: counter. ARGV: now. Takes back one attempt of a live window, never below zero. */
+export const releaseAttemptScript = defineScript(`
+local reset_at = redis.call('PEXPIRETIME', KEYS[1])
+if reset_at <= tonumber(ARGV[1]) then return 0 end
+if tonumber(redis.call('GET', KEYS[1]) or '0') <= 0 then return 0 end
+redis.call('DECR', KEYS[1])
+return 1
 `);
 
 /** KEYS: counter. Returns [count, window end] or nil. */

@@ -72,8 +72,12 @@ export function createRevocationView(options: RevocationViewOptions) {
     current = false;
   }
 
+  /** A revoked session's cached copy goes too: nothing about it should be answered from memory but the revocation. */
   function noteRevoked(ids: readonly string[], revokedAt: number) {
-    for (const id of ids) if (!revoked.has(id)) revoked.set(id, revokedAt);
+    for (const id of ids) {
+      if (!revoked.has(id)) revoked.set(id, revokedAt);
+      sessions.delete(id);
+    }
   }
 
   function confirm(notice: string) {

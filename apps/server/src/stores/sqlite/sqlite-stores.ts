@@ -165,27 +165,33 @@ export function createSqliteSeenProofStore({ db }: { db: SqliteDatabase }) {
 }
 
 export function createSqliteAttemptStore({ db }: { db: SqliteDatabase }) {
-  // A window that has ended starts again at 1; otherwise the count grows. One statement, so atomic.
-  const bump = db.prepare<{ key: string; now: number; resetAt: number }, { count: number; reset_at: number }>(
+  type Window = { count: number; reset_at: number };
+  // One statement, so atomic: a window that has ended starts again at 1; a live one grows unless
+  // it is full, in which case the WHERE keeps the row as it is and nothing is returned.
+  const take = db.prepare<{ key: string; now: number; resetAt: number; limit: number }, Window>(
     `INSERT INTO attempts (key, count, reset_at) VALUES (@key, 1, @resetAt)
      ON CONFLICT(key) DO UPDATE SET
        count    = CASE WHEN reset_at <= @now THEN 1 ELSE count + 1 END,
        reset_at = CASE WHEN reset_at <= @now THEN @resetAt ELSE reset_at END
+     WHERE reset_at <= @now OR count < @limit
      RETURNING count, reset_at`,
   );
-  const byKey = db.prepare<[string], { count: number; reset_at: number }>('SELECT count, reset_at FROM attempts WHERE key = ?');
+  const giveBack = db.prepare('UPDATE attempts SET count = count - 1 WHERE key = @key AND reset_at > @now AND count > 0');
+  const byKey = db.prepare<[string], Window>('SELECT count, reset_at FROM attempts WHERE key = ?');
   const remove = db.prepare('DELETE FROM attempts WHERE key = ?');
+  const live = (key: string, now: number) => {
+    const row = byKey.get(key);
+    return row && row.reset_at > now ? { count: row.count, resetAt: row.reset_at } : undefined;
+  };
   return {
-    increment: (key, windowMs, now) =>
+    reserve: (key, limit, windowMs, now) =>
       guard(() => {
-        const row = bump.get({ key, now, resetAt: now + windowMs })!;
-        return { count: row.count, resetAt: row.reset_at };
+        const row = limit > 0 ? take.get({ key, now, resetAt: now + windowMs, limit }) : undefined;
+        if (row) return { granted: true, count: row.count, resetAt: row.reset_at };
+        return { granted: false, ...(live(key, now) ?? { count: 0, resetAt: now + windowMs }) };
       }),
-    peek: (key, now) =>
-      guard(() => {
-        const row = byKey.get(key);
-        return row && row.reset_at > now ? { count: row.count, resetAt: row.reset_at } : undefined;
-      }),
+    release: (key, now) => guard(() => void giveBack.run({ key, now })),
+    peek: (key, now) => guard(() => live(key, now)),
     reset: (key) => guard(() => void remove.run(key)),
   } satisfies AttemptStore;
 }
