@@ -78,7 +78,7 @@ export async function buildApp(options: AppOptions) {
   const logger: FastifyServerOptions['logger'] = {
     level: config.logLevel,
     serializers: logSerializers,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.dpop', 'res.headers["set-cookie"]'], censor: '[redacted]' },
     ...(options.logStream ? { stream: options.logStream } : {}),
   };
 
