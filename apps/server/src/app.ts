@@ -30,6 +30,7 @@ import { accountLinkRoutes } from './routes/account-link-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { privateRoutes } from './routes/private-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { createAppOrigins } from './site/app-origins.js';
 import { createStores } from './stores/create-stores.js';
@@ -94,12 +95,12 @@ export async function buildApp(options: AppOptions) {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const stores: Stores = await createStores(config, app.log);
+  const stores: Stores = await createStores({ ...config, now }, app.log);
   app.addHook('onClose', () => stores.close());
 
   const keys = await loadKeyRing({
     alg: config.jwtAlg,
-    dataDir: config.dataDir,
+    storage: stores.signingKeys,
     secret: config.jwtSecret,
     previousSecret: config.jwtPreviousSecret,
     accessTokenTtl: config.accessTokenTtl,
@@ -190,6 +191,7 @@ export async function buildApp(options: AppOptions) {
   if (weakenedSessions) await app.register(attackLab, { attackerPort: config.attackerPort, isAppPage: origins.isOwnOrigin, publicUrl: origins.publicUrl, now, sessions, weakenedSessions, deviceCookie });
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);
+  await app.register(sessionRoutes, context);
   await app.register(privateRoutes, context);
   await app.register(accountLinkRoutes, context);
   const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;

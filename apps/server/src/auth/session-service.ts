@@ -5,6 +5,7 @@ import type { SessionRecord, Stores, UserRecord } from '../stores/types.js';
 import type { RefreshTokenClaims, TokenService } from '../tokens/token-service.js';
 import type { IssuedSession } from '../transports/transport.js';
 import type { PasswordHasher } from './passwords.js';
+import { describeDevice } from './device-description.js';
 import { publicUser } from './public-user.js';
 import type { LinkRequestLimiter, LoginLimiter, PerClientLimiter } from './request-limits.js';
 import { refuseTokenWith } from './token-refusal.js';
@@ -26,6 +27,8 @@ export interface LoginResult {
 export interface LoginClient {
   /** The client's address (per-client limits). */
   ip: string;
+  /** The User-Agent header: the sessions list describes the device from it. */
+  userAgent?: string | undefined;
   /** The device token this browser holds for this username, if any. */
   deviceToken?: string | undefined;
 }
@@ -46,6 +49,15 @@ const refuseAccessToken = refuseTokenWith('token_expired', 'invalid_token');
 const refuseRefreshToken = refuseTokenWith('invalid_token', 'invalid_token', 'The refresh token has expired; log in again.');
 
 const PUBLIC_USER_CACHE_SIZE = 10_000;
+
+/**
+ * How precisely the sessions list knows when a session was last used. Writing the time on every
+ * accepted token would put a store write on the hot path; instead a request writes it only when
+ * the session's known lastUsedAt is at least this old, so a busy session costs one write a minute
+ * (per instance at most, since each instance judges by its own copy) and the list is at most a
+ * minute behind.
+ */
+export const LAST_USED_RESOLUTION_MS = 60_000;
 
 /** Accounts and login sessions: every rule of who may hold which token, independent of HTTP. */
 export function createSessionService(options: SessionServiceOptions) {
@@ -145,6 +157,9 @@ export function createSessionService(options: SessionServiceOptions) {
         createdAt,
         expiresAt: Math.min(createdAt + tokens.refreshTokenTtl * 1000, createdAt + sessionMaxAgeMs),
         revokedAt: null,
+        device: describeDevice(client.userAgent),
+        ip: client.ip,
+        lastUsedAt: createdAt,
       };
       await stores.sessions.create(session);
       const [issued, device] = await Promise.all([issue(publicUser(user), session, refreshJti, binding), tokens.issueDeviceToken({ sub: user.id })]);
@@ -162,6 +177,7 @@ export function createSessionService(options: SessionServiceOptions) {
       if (now() >= sessionEnd(session)) throw new ApiError('token_expired', 'This session has reached its maximum age; log in again.');
       const user = await findPublicUser(claims.sub);
       if (!user) throw new ApiError('invalid_token');
+      if (now() - session.lastUsedAt >= LAST_USED_RESOLUTION_MS) await stores.sessions.recordUse(session.id, now());
       return { user, session, claims };
     },
 
@@ -193,6 +209,24 @@ export function createSessionService(options: SessionServiceOptions) {
 
     async logoutEverywhere(userId: string): Promise<void> {
       await stores.sessions.revokeAllForUser(userId, now());
+    },
+
+    /** The user's live sessions, newest first. */
+    async listSessions(userId: string): Promise<SessionRecord[]> {
+      return stores.sessions.listForUser(userId, now());
+    },
+
+    /**
+     * Revokes one live session of this user, on every instance before it returns (as logout does).
+     * Another user's session, an unknown id and an ended session all answer not_found alike, so
+     * that the answer tells nobody whether someone else's session id exists.
+     */
+    async revokeSession(userId: string, sessionId: string): Promise<void> {
+      const session = await stores.sessions.find(sessionId);
+      if (!session || session.userId !== userId || session.revokedAt !== null || session.expiresAt <= now()) {
+        throw new ApiError('not_found', 'You have no live session with that id.');
+      }
+      await stores.sessions.revoke(sessionId, now());
     },
   };
 }

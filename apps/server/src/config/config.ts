@@ -17,6 +17,8 @@ export interface Config {
   refreshTokenTtl: number;
   cookieSecure: boolean;
   redisUrl: string | undefined;
+  /** PostgreSQL (`postgres://…`): users, links, login limits and signing keys, and sessions unless redisUrl is set. */
+  databaseUrl: string | undefined;
   /** Every Redis key and channel of this deployment starts with it, so deployments can share a Redis. */
   redisKeyPrefix: string;
   logLevel: LogLevel;
@@ -96,6 +98,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     refreshTokenTtl,
     cookieSecure: boolean(env, 'COOKIE_SECURE', true),
     redisUrl: redisUrl(env),
+    databaseUrl: databaseUrl(env),
     redisKeyPrefix: text(env, 'REDIS_KEY_PREFIX', 'jwt-lab:'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     publicUrl: publicUrl(env),
@@ -247,6 +250,22 @@ function redisUrl(env: Env): string | undefined {
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${url.protocol}//"`);
+  }
+  return value;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const value = raw(env, 'DATABASE_URL');
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Never echo the value: it may carry a password.
+    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user@host:5432/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${url.protocol}//"`);
   }
   return value;
 }

@@ -54,6 +54,9 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       createdAt: t0,
       expiresAt: t0 + HOUR,
       revokedAt: null,
+      device: 'Firefox on Linux',
+      ip: '203.0.113.7',
+      lastUsedAt: t0,
       ...overrides,
     });
     const next = (expiresAt = t0 + 2 * HOUR) => ({ jti: randomUUID(), expiresAt });
@@ -230,6 +233,43 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         await stores.sessions.create(session);
         await stores.sessions.rotateRefreshToken(session.id, session.refreshJti, next(t0 + 5 * HOUR), t0 + 1000);
         expect(await stores.sessions.revokeAllForUser(session.userId, t0 + 2000)).toEqual([session.id]);
+      });
+
+      it("lists a user's live sessions newest first, without revoked, expired or other users' sessions", async () => {
+        const userId = await storedUserId();
+        const oldest = await newSession({ userId, createdAt: t0 - 3000, mode: 'cookie', device: 'Safari on iPhone', ip: '2001:db8::1' });
+        const newest = await newSession({ userId, createdAt: t0 - 1000 });
+        const middle = await newSession({ userId, createdAt: t0 - 2000 });
+        const revoked = await newSession({ userId, createdAt: t0 - 500 });
+        const expired = await newSession({ userId, createdAt: t0 - 4 * HOUR, expiresAt: t0 + 10 });
+        for (const session of [oldest, newest, middle, revoked, expired, await newSession()]) await stores.sessions.create(session);
+        await stores.sessions.revoke(revoked.id, t0);
+
+        expect(await stores.sessions.listForUser(userId, t0 + 20)).toEqual([newest, middle, oldest]);
+        expect(await stores.sessions.listForUser(await storedUserId(), t0)).toEqual([]);
+      });
+
+      it('lists a rotated session with its new expiry, and stops listing it once revoked for reuse', async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        const rotated = next(t0 + 5 * HOUR);
+        await stores.sessions.rotateRefreshToken(session.id, session.refreshJti, rotated, t0 + 1000);
+        expect(await stores.sessions.listForUser(session.userId, t0 + 2000)).toEqual([{ ...session, refreshJti: rotated.jti, expiresAt: rotated.expiresAt }]);
+        await stores.sessions.rotateRefreshToken(session.id, session.refreshJti, next(), t0 + 3000);
+        expect(await stores.sessions.listForUser(session.userId, t0 + 4000)).toEqual([]);
+      });
+
+      it('records when a session was last used, never moving it back, and ignores an unknown id', async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        await stores.sessions.find(session.id); // a cached copy must follow the write too
+        await stores.sessions.recordUse(session.id, t0 + 60_000);
+        expect((await stores.sessions.find(session.id))?.lastUsedAt).toBe(t0 + 60_000);
+        await stores.sessions.recordUse(session.id, t0 + 30_000);
+        expect(await stores.sessions.find(session.id)).toEqual({ ...session, lastUsedAt: t0 + 60_000 });
+        expect((await stores.sessions.listForUser(session.userId, t0))[0]?.lastUsedAt).toBe(t0 + 60_000);
+        await expect(stores.sessions.recordUse(randomUUID(), t0)).resolves.toBeUndefined();
+        expect(await stores.sessions.find(randomUUID())).toBeUndefined();
       });
 
       it('forgets sessions whose last token expired, and keeps the others', async () => {

@@ -17,7 +17,7 @@ const CSRF_COOKIE_PATH = '/';
  * reload the page has lost the CSRF token with its memory, so it is also set as a readable,
  * SameSite=Strict cookie that the page echoes: a cross-site page can neither read it nor make the
  * browser send the refresh cookie, while a script in the page can do both
- * (docs/decisions/011-memory-mode-refresh-after-reload.md).
+ * (docs/decisions/012-memory-mode-refresh-after-reload.md).
  */
 export function createMemoryTransport({ cookieSecure, accessTokenTtl, now }: CookieTransportOptions, bearer: AccessCarrier) {
   const refreshCookie: CookieSerializeOptions = { httpOnly: true, secure: cookieSecure, sameSite: 'strict', path: REFRESH_COOKIE_PATH };

@@ -74,6 +74,15 @@ export function createMemorySessionStore() {
       const session = sessions.get(id);
       if (session && session.revokedAt === null) session.revokedAt = now;
     },
+    listForUser: async (userId, now) =>
+      [...sessions.values()]
+        .filter((session) => session.userId === userId && session.revokedAt === null && session.expiresAt > now)
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .map((session) => ({ ...session })),
+    recordUse: async (id, at) => {
+      const session = sessions.get(id);
+      if (session && session.lastUsedAt < at) session.lastUsedAt = at;
+    },
     revokeAllForUser: async (userId, now) => {
       const revoked: string[] = [];
       for (const session of sessions.values()) {

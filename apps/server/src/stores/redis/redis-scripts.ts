@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 // with another instance's work. The scripts reach the per-session and per-user keys from the
 // prefix, so they need a standalone Redis (or Sentinel), not Cluster.
 
-// Session hash fields: userId, mode, csrfToken, refreshJti, createdAt, expiresAt, and revokedAt
+// Session hash fields: userId, mode, csrfToken, refreshJti, createdAt, expiresAt, device, ip, lastUsedAt, and revokedAt
 // once revoked (absent while live). `<prefix>user-sessions:<userId>` scores the user's live sessions
 // by expiry; `<prefix>revoked` scores revoked session ids by revocation time.
 const HELPERS = `
@@ -49,12 +49,15 @@ function defineScript(body: string): RedisScript {
   };
 }
 
-/** KEYS: session, user-sessions. ARGV: sid, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt or ''. */
+/**
+ * KEYS: session, user-sessions. ARGV: sid, userId, mode, csrfToken, refreshJti, createdAt, expiresAt,
+ * revokedAt or '', device, ip, lastUsedAt.
+ */
 export const createSessionScript = defineScript(`
 local created_at, expires_at = tonumber(ARGV[6]), tonumber(ARGV[7])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'userId', ARGV[2], 'mode', ARGV[3], 'csrfToken', ARGV[4], 'refreshJti', ARGV[5],
-  'createdAt', ARGV[6], 'expiresAt', ARGV[7])
+  'createdAt', ARGV[6], 'expiresAt', ARGV[7], 'device', ARGV[9], 'ip', ARGV[10], 'lastUsedAt', ARGV[11])
 redis.call('PEXPIREAT', KEYS[1], expires_at)
 if ARGV[8] ~= '' then
   redis.call('HSET', KEYS[1], 'revokedAt', ARGV[8])
@@ -117,6 +120,13 @@ end
 redis.call('DEL', KEYS[1])
 if #ids == 0 then return { 0, ids } end
 return { publish_revoked(ARGV[5], ids, ARGV[2], ARGV[6], ARGV[7]), ids }
+`);
+
+/** KEYS: session. ARGV: at. Moves lastUsedAt forward on a session that still exists (never creates the key). */
+export const recordUseScript = defineScript(`
+local last = redis.call('HGET', KEYS[1], 'lastUsedAt')
+if last and tonumber(last) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1]) end
+return 0
 `);
 
 /**

@@ -59,6 +59,9 @@ const newSession = (now = Date.now()): SessionRecord => ({
   createdAt: now,
   expiresAt: now + HOUR,
   revokedAt: null,
+  device: 'curl',
+  ip: '127.0.0.1',
+  lastUsedAt: now,
 });
 
 /** Commands Redis has run, not counting the heartbeats and this test's own INFO. */

@@ -51,10 +51,17 @@ const MIGRATIONS: ReadonlyArray<(db: SqliteDatabase) => void> = [
     addColumnIfMissing(db, 'users', 'email_verified_at', 'INTEGER');
     db.exec('CREATE INDEX IF NOT EXISTS users_by_email ON users(email)');
   },
-  // 3: DPoP proof ids seen within the proof window (stores.proofs).
+  // 3: what the sessions list shows; sessions from before get neutral values.
+  (db) => {
+    addColumnIfMissing(db, 'sessions', 'device', "TEXT NOT NULL DEFAULT ''");
+    addColumnIfMissing(db, 'sessions', 'ip', "TEXT NOT NULL DEFAULT ''");
+    addColumnIfMissing(db, 'sessions', 'last_used_at', 'INTEGER NOT NULL DEFAULT 0');
+  },
+  // 4: DPoP proof ids seen within the proof window (stores.proofs). IF NOT EXISTS: a branch build
+  // numbered it 3 for a while.
   (db) =>
     db.exec(`
-      CREATE TABLE seen_proofs (
+      CREATE TABLE IF NOT EXISTS seen_proofs (
         id         TEXT PRIMARY KEY,
         expires_at INTEGER NOT NULL
       );

@@ -1,4 +1,5 @@
 import { StoreUnavailableError, type AttemptStore, type SeenProofStore, type SpentLinkStore, type SessionRecord, type SessionStore, type Stores, type UserRecord, type UserStore } from '../types.js';
+import { createFileKeyStorage } from '../../tokens/file-key-storage.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 
 /** SQLite errors other than constraint violations mean the engine failed: fail closed. */
@@ -19,6 +20,9 @@ interface SessionRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  device: string;
+  ip: string;
+  last_used_at: number;
 }
 
 interface UserRow {
@@ -50,6 +54,9 @@ const toSession = (row: SessionRow | undefined): SessionRecord | undefined =>
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    device: row.device,
+    ip: row.ip,
+    lastUsedAt: row.last_used_at,
   };
 
 export function createSqliteUserStore({ db }: { db: SqliteDatabase }) {
@@ -100,9 +107,13 @@ function createSessionCache() {
 export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
   const cache = createSessionCache();
   const insert = db.prepare(
-    `INSERT INTO sessions (id, user_id, mode, csrf_token, refresh_jti, created_at, expires_at, revoked_at)
-     VALUES (@id, @userId, @mode, @csrfToken, @refreshJti, @createdAt, @expiresAt, @revokedAt)`,
+    `INSERT INTO sessions (id, user_id, mode, csrf_token, refresh_jti, created_at, expires_at, revoked_at, device, ip, last_used_at)
+     VALUES (@id, @userId, @mode, @csrfToken, @refreshJti, @createdAt, @expiresAt, @revokedAt, @device, @ip, @lastUsedAt)`,
   );
+  const liveOfUserNewestFirst = db.prepare<[string, number], SessionRow>(
+    'SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id',
+  );
+  const markUsed = db.prepare('UPDATE sessions SET last_used_at = @at WHERE id = @id AND last_used_at < @at');
   const byId = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?');
   const swapJti = db.prepare(
     `UPDATE sessions SET refresh_jti = @next, expires_at = @expiresAt
@@ -140,6 +151,8 @@ export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
       }),
     rotateRefreshToken: (id, presentedJti, next, now) => guard(() => (cache.forget(id), rotate(id, presentedJti, next, now))),
     revoke: (id, now) => guard(() => void (cache.forget(id), revokeOne.run({ id, now }))),
+    listForUser: (userId, now) => guard(() => liveOfUserNewestFirst.all(userId, now).map((row) => toSession(row)!)),
+    recordUse: (id, at) => guard(() => void (cache.forget(id), markUsed.run({ id, at }))),
     revokeAllForUser: (userId, now) => guard(() => (cache.forgetAll(), revokeAll(userId, now))),
     purgeExpired: (now) => guard(() => void (cache.forgetAll(), purge.run(now))),
   } satisfies SessionStore;
@@ -211,6 +224,7 @@ export function createSqliteStores({ dataDir, exclusive = true }: { dataDir: str
     proofs: createSqliteSeenProofStore({ db }),
     sessions: createSqliteSessionStore({ db }),
     attempts: createSqliteAttemptStore({ db }),
+    signingKeys: createFileKeyStorage(dataDir),
     ping: () => guard(() => void ping.get()),
     close: async () => void db.close(),
   };
