@@ -6,13 +6,14 @@ import { migrate } from './postgres/migrations.js';
 import { connectPostgres } from './postgres/postgres-connection.js';
 import { createPostgresKeyStorage } from './postgres/postgres-key-storage.js';
 import { createPostgresSessionStore } from './postgres/postgres-session-store.js';
-import { createPostgresAttemptStore, createPostgresSpentLinkStore, createPostgresUserStore } from './postgres/postgres-stores.js';
+import { createPostgresAttemptStore, createPostgresSeenOnceStore, createPostgresSpentLinkStore, createPostgresUserStore } from './postgres/postgres-stores.js';
 import { redisCommand } from './redis/redis-command.js';
 import { connectRedis } from './redis/redis-connection.js';
 import { createRedisAttemptStore } from './redis/redis-attempt-store.js';
+import { createRedisSeenProofStore } from './redis/redis-seen-proof-store.js';
 import { createRedisSessionStore } from './redis/redis-session-store.js';
 import { createSqliteStores } from './sqlite/sqlite-stores.js';
-import { StoreUnavailableError, type SessionStore, type StoreLog, type Stores } from './types.js';
+import { StoreUnavailableError, type SeenProofStore, type SessionStore, type StoreLog, type Stores } from './types.js';
 
 export type StoreOptions = Pick<Config, 'dataDir' | 'redisUrl' | 'redisKeyPrefix' | 'accessTokenTtl' | 'databaseUrl'> & {
   /** The app's clock (PostgreSQL sessions: which revocations still matter when resynchronising). */
@@ -30,14 +31,15 @@ const START_TIMEOUT_MS = 5_000;
 /**
  * The stores of this deployment:
  *
- * | configured              | users, links, signing keys | login attempts | sessions, revocations |
- * | ----------------------- | -------------------------- | -------------- | --------------------- |
- * | nothing                 | SQLite + files in DATA_DIR | SQLite         | SQLite                |
- * | REDIS_URL               | SQLite + files in DATA_DIR | Redis          | Redis                 |
- * | DATABASE_URL            | PostgreSQL                 | PostgreSQL     | PostgreSQL            |
- * | DATABASE_URL, REDIS_URL | PostgreSQL                 | PostgreSQL     | Redis                 |
+ * | configured              | users, links, signing keys | login attempts | sessions, revocations, seen DPoP proofs |
+ * | ----------------------- | -------------------------- | -------------- | --------------------------------------- |
+ * | nothing                 | SQLite + files in DATA_DIR | SQLite         | SQLite                                  |
+ * | REDIS_URL               | SQLite + files in DATA_DIR | Redis          | Redis                                   |
+ * | DATABASE_URL            | PostgreSQL                 | PostgreSQL     | PostgreSQL                              |
+ * | DATABASE_URL, REDIS_URL | PostgreSQL                 | PostgreSQL     | Redis                                   |
  *
- * (Login limits stay with the accounts they protect in PostgreSQL, as the contract says.) Throws a
+ * (Login limits stay with the accounts they protect in PostgreSQL, as the contract says. Seen DPoP
+ * proofs go with the sessions: one write per DPoP request, on the store every instance reads.) Throws a
  * ConfigError naming the variable when an engine cannot be used.
  */
 export async function createStores(config: StoreOptions, log?: StoreLog): Promise<Stores> {
@@ -76,6 +78,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
 
     let sessions: SessionStore & { assertCurrent(): void };
     let attempts = accounts.attempts;
+    let proofs: SeenProofStore;
     let pingSessions: () => Promise<void> = async () => {};
     if (config.redisUrl) {
       const { client, subscriber } = await connectRedis(config.redisUrl);
@@ -90,6 +93,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
       });
       sessions = redisSessions;
       if (!config.databaseUrl) attempts = createRedisAttemptStore({ client, keyPrefix: config.redisKeyPrefix });
+      proofs = createRedisSeenProofStore({ client, keyPrefix: config.redisKeyPrefix });
       pingSessions = async () => void (await redisCommand(() => client.ping()));
     } else {
       const pgSessions = createPostgresSessionStore({
@@ -104,12 +108,14 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
         throw new ConfigError('DATABASE_URL', 'answers, but the revoked sessions could not be loaded from it (LISTEN and a read of the sessions table)');
       });
       sessions = pgSessions;
+      proofs = createPostgresSeenOnceStore({ pool: pool!, table: 'seen_proofs' });
     }
 
     return {
       kind,
       users: accounts.users,
       links: accounts.links,
+      proofs,
       attempts,
       sessions,
       signingKeys: accounts.signingKeys,
