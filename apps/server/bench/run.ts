@@ -181,8 +181,11 @@ async function measurePhase(
     const runs = new Map<Target, TargetRuns>([...references, sameCosts, ...ours].map((target) => [target, { target, alone: [], comparisons: [] }]));
     const runsOf = (target: Target) => runs.get(target)!;
 
-    log(`warm-up: ${options.warmupSec} s per target`);
+    // Every target warms up as it will be loaded: a reference measured cold against ours warmed
+    // by the side-by-side runs would flatter ours.
+    log(`warm-up: ${options.warmupSec} s per target and way of loading it`);
     for (const target of runs.keys()) await measureSample(target, options.connections, options.warmupSec, loadCpu);
+    for (const target of [...aloneTargets, sameCosts]) await measureSample(target, options.aloneConnections, options.warmupSec, loadCpu);
     const [bareTarget, fastifyJwtTarget] = references;
     for (let round = 0; round < options.rounds; round++) {
       const roundName = `round ${`${round + 1}/${options.rounds}`.padEnd(5)}`;
