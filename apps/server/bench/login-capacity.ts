@@ -1,5 +1,6 @@
+import { Type, type Static } from 'typebox';
 import { runLoad } from './load.js';
-import { processCpuMs, runForLastLine } from './processes.js';
+import { processCpuMs, runForResult } from './processes.js';
 import { referenceArgs } from './servers.js';
 import type { Target } from './targets.js';
 
@@ -36,8 +37,10 @@ export async function measureLoginCapacity(login: Target, rounds: number, durati
   return results;
 }
 
-async function runScryptLoop(durationSec: number, cpu: number | null): Promise<{ completed: number; wallMs: number; cpuMs: number }> {
+/** What bench/reference/scrypt-loop.ts prints. */
+const ScryptLoopResult = Type.Object({ completed: Type.Integer(), wallMs: Type.Number(), cpuMs: Type.Number() });
+
+function runScryptLoop(durationSec: number, cpu: number | null): Promise<Static<typeof ScryptLoopResult>> {
   const env = { PATH: process.env.PATH, BENCH_DURATION_MS: String(durationSec * 1000), BENCH_IN_FLIGHT: String(LOGINS_IN_FLIGHT) };
-  const line = await runForLastLine('the scrypt reference loop', process.execPath, referenceArgs('scrypt-loop.ts'), { cpu, env, deadlineMs: durationSec * 1000 + SCRYPT_GRACE_MS });
-  return JSON.parse(line) as { completed: number; wallMs: number; cpuMs: number };
+  return runForResult('the scrypt reference loop', ScryptLoopResult, process.execPath, referenceArgs('scrypt-loop.ts'), { cpu, env, deadlineMs: durationSec * 1000 + SCRYPT_GRACE_MS });
 }

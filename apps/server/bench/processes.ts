@@ -1,6 +1,8 @@
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 
 /**
  * Where each side runs. Servers and the load generator on different cores, so that the load
@@ -75,10 +77,17 @@ export function spawnPinned(command: string, args: string[], { cpu, env, cwd, st
 }
 
 /**
- * Runs a measuring process (autocannon, the scrypt loop) to its end and returns the last line it
- * printed: its JSON result. Stopped once `deadlineMs` has passed, which then fails the run.
+ * Runs a measuring process (autocannon, the scrypt loop) to its end and parses the last line it
+ * printed, its JSON result, with `schema`. Stopped once `deadlineMs` has passed, which then fails
+ * the run.
  */
-export async function runForLastLine(what: string, command: string, args: string[], options: SpawnOptions & { deadlineMs: number }): Promise<string> {
+export async function runForResult<Schema extends TSchema>(
+  what: string,
+  schema: Schema,
+  command: string,
+  args: string[],
+  options: SpawnOptions & { deadlineMs: number },
+): Promise<Static<Schema>> {
   const child = spawnPinned(command, args, options);
   let stdout = '';
   let stderr = '';
@@ -89,7 +98,9 @@ export async function runForLastLine(what: string, command: string, args: string
   clearTimeout(timer);
   const line = stdout.trim().split('\n').pop();
   if (exitCode !== 0 || !line) throw new Error(`${what} failed (exit ${exitCode}): ${stderr.trim().slice(-500)}`);
-  return line;
+  const result: unknown = JSON.parse(line);
+  if (!Value.Check(schema, result)) throw new Error(`${what} printed a result of another shape: ${line.slice(0, 200)}`);
+  return result;
 }
 
 export function hasExited(child: ChildProcess): boolean {

@@ -7,7 +7,7 @@ import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { BURST_LOGINS } from './burst.js';
 import { LOGINS_IN_FLIGHT } from './login-capacity.js';
-import { times, type BenchResults, type Row } from './report.js';
+import { RESULTS_FORMAT, times, type BenchResults, type Row } from './report.js';
 import type { Spread } from './statistics.js';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
@@ -112,11 +112,14 @@ export function publishResults(results: BenchResults): string[] {
   return [readme, performance].map((file) => path.relative(REPO_ROOT, file));
 }
 
+/** The bench wrote the file; this only refuses one written by another version of it. */
+function isBenchResults(value: unknown): value is BenchResults {
+  return typeof value === 'object' && value !== null && 'format' in value && value.format === RESULTS_FORMAT;
+}
+
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const file = path.resolve(process.argv[2] ?? path.join(REPO_ROOT, 'bench-results', 'latest.json'));
-  const results = JSON.parse(readFileSync(file, 'utf8')) as Partial<BenchResults>;
-  // The bench's own file, but perhaps from an older bench: refuse one without what the tables need.
-  if (!results.rows || !results.loginCapacity || !results.burst || !results.budgets) throw new Error(`${file} is not a results file of this bench: run pnpm bench`);
-  const written = publishResults(results as BenchResults);
-  console.log(`rewrote the bench results in ${written.join(' and ')} from ${file}`);
+  const results: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!isBenchResults(results)) throw new Error(`${file} was not written by this version of the bench (format ${RESULTS_FORMAT}): run pnpm bench`);
+  console.log(`rewrote the bench results in ${publishResults(results).join(' and ')} from ${file}`);
 }

@@ -52,8 +52,12 @@ export interface Budget {
   verdict: Verdict;
 }
 
+/** Raised whenever BenchResults changes shape, so that publish.ts refuses a file of another bench. */
+export const RESULTS_FORMAT = 1;
+
 /** Everything one run measured: bench-results/latest.json, and what the docs' tables are generated from. */
 export interface BenchResults {
+  format: typeof RESULTS_FORMAT;
   generatedAt: string;
   commit: string;
   quick: boolean;

@@ -17,7 +17,7 @@ import { parseBenchOptions, USAGE, type BenchOptions } from './options.js';
 import { detectPinning, isStopping, pinThisProcess, stopAllProcesses, stopChildrenOnExit, type Pinning } from './processes.js';
 import { publishResults, renderFull } from './publish.js';
 import { deleteKeysWithPrefix } from './redis.js';
-import { judgeBudgets, summarise, summariseLoginCapacity, writeJson, type BenchResults, type TargetRuns } from './report.js';
+import { judgeBudgets, RESULTS_FORMAT, summarise, summariseLoginCapacity, writeJson, type BenchResults, type TargetRuns } from './report.js';
 import { measureRevocationPropagation } from './revocation.js';
 import { measureSample, runAloneRound, runSideBySide } from './rounds.js';
 import { SERVER_ENTRY, startJwtLab, startReference, type JwtLabInstance, type RunningServer, type ServerContext } from './servers.js';
@@ -105,6 +105,7 @@ async function measure(options: BenchOptions, machine: BenchResults['machine'], 
   const budgets = judgeBudgets({ rows, loginCapacity, burst, coldStarts, revocationPropagation });
   const failed = budgets.filter((budget) => budget.verdict === 'FAIL');
   const results: BenchResults = {
+    format: RESULTS_FORMAT,
     generatedAt: new Date().toISOString(),
     commit: gitDescribe(),
     quick: options.quick,

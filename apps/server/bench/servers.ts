@@ -109,7 +109,7 @@ async function startOnFreePort(name: string, command: string, args: string[], en
   } catch (error) {
     await stopProcess(child);
     const said = readFileSync(stderrFile, 'utf8').trim().split('\n').slice(-5).join('\n');
-    throw new Error(`${name} did not start: ${(error as Error).message}${said ? `\n${said}` : ''}`);
+    throw new Error(`${name} did not start: ${(error as Error).message}${said ? `\n${said}` : ''}`, { cause: error });
   }
   const startMs = performance.now() - started;
   const startCpuMs = child.pid === undefined ? null : processCpuMs(child.pid);
