@@ -204,6 +204,21 @@ describe('PostgreSQL sessions across instances (LISTEN/NOTIFY)', () => {
     await waitFor(() => b.sessions.isCurrent(), 5_000);
     expect((await b.sessions.find(session.id))?.revokedAt).toBe(revokedAt);
   });
+  it('survives the database ending its connections in the middle of transactions: those calls fail closed, later ones work', async () => {
+    const instance = await openInstance(url);
+    const sessions = await Promise.all(Array.from({ length: 40 }, () => storedSession(instance)));
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    const revokes = sessions.map((session) => instance.sessions.revoke(session.id, Date.now()).then(() => 'revoked', (error: unknown) => error));
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'jwt-lab'");
+    for (const outcome of await Promise.all(revokes)) {
+      if (outcome !== 'revoked') expect(outcome).toBeInstanceOf(StoreUnavailableError);
+    }
+    const later = await storedSession(instance);
+    await instance.sessions.revoke(later.id, Date.now());
+    expect((await instance.sessions.find(later.id))?.revokedAt).not.toBeNull();
+  });
 });
 
 describe('PostgreSQL stopped and started again (a cluster of this test\'s own)', () => {
