@@ -20,8 +20,6 @@ const REGISTER_CONCURRENCY = 4;
 
 export interface BurstResult {
   logins: number;
-  /** 1 when every login came from 127.0.0.1 (an OS with no other loopback address). */
-  clientAddresses: number;
   statusCounts: Record<string, number>;
   /** 429 and 503 answers without a Retry-After. */
   missingRetryAfter: number;
@@ -48,27 +46,22 @@ export async function prepareBurstAccounts(baseUrl: string): Promise<{ accounts:
 }
 
 /**
- * Every account logs in at once, each on a connection of its own and, where the OS allows, from
- * an address of its own (127.1.x.y: loopback on Linux), as 200 people on 200 devices would; all
- * from 127.0.0.1 they would meet the per-client limit first and the hash queue never. Meanwhile
- * a steady probe asks /api/private on a separate keep-alive connection; only probes sent during
- * the burst count.
+ * Every account logs in at once, each on a connection of its own. Meanwhile a steady probe asks
+ * /api/private on a separate keep-alive connection; only probes sent during the burst count.
  */
 export async function runBurst(baseUrl: string, accounts: Account[], probeToken: string): Promise<BurstResult> {
-  const addresses = (await canSendFrom(baseUrl, '127.1.0.1')) ? accounts.map((_, index) => `127.1.${Math.floor(index / 250)}.${(index % 250) + 1}`) : undefined;
   let burstDone = false;
   const probe = runProbe(`${baseUrl}/api/private`, { authorization: `Bearer ${probeToken}` }, () => burstDone);
   await sleep(200); // the probe's connection is open and warm before the burst starts
 
   const burstStart = performance.now();
   const answers = await Promise.all(
-    accounts.map(async (account, index) => {
+    accounts.map(async (account) => {
       const sent = performance.now();
       const answer = await request(`${baseUrl}/api/auth/login`, {
         method: 'POST',
         json: { ...account, mode: 'header' },
         agent: false,
-        localAddress: addresses?.[index],
         timeoutMs: GIVE_UP_MS,
       }).catch((): HttpAnswer | null => null);
       return { answer, ms: performance.now() - sent };
@@ -86,7 +79,6 @@ export async function runBurst(baseUrl: string, accounts: Account[], probeToken:
   const latencies = samples.map((sample) => sample.ms);
   return {
     logins: answers.length,
-    clientAddresses: addresses ? new Set(addresses).size : 1,
     statusCounts,
     missingRetryAfter: answers.filter(({ answer }) => (answer?.status === 429 || answer?.status === 503) && !answer.headers['retry-after']).length,
     otherStatus: answers.filter(({ answer }) => answer && ![200, 429, 503].includes(answer.status)).length,
@@ -127,8 +119,3 @@ async function runProbe(url: string, headers: Record<string, string>, stop: () =
   return samples;
 }
 
-/** Whether this machine lets a client bind another loopback address (Linux does; macOS has only 127.0.0.1). */
-async function canSendFrom(baseUrl: string, localAddress: string): Promise<boolean> {
-  const answer = await request(`${baseUrl}/api/health`, { agent: false, localAddress, timeoutMs: 2000 }).catch(() => null);
-  return answer?.status === 200;
-}

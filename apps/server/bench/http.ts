@@ -12,7 +12,7 @@ export interface HttpAnswer {
 
 // node:http rather than fetch: the bench sends exactly the headers it names (fetch may add an
 // Origin, which the login CSRF check judges), and keep-alive makes the revocation polls cheap.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
 
 export interface RequestOptions {
   method?: string;
@@ -21,16 +21,14 @@ export interface RequestOptions {
   timeoutMs?: number;
   /** Another pool (the burst's probe keeps a connection of its own), or false for a fresh connection. */
   agent?: http.Agent | false;
-  /** The client address the server sees: any 127.x.y.z is this machine's loopback on Linux. */
-  localAddress?: string;
 }
 
 /** One request with a deadline; only loopback URLs are ever passed in. */
-export function request(url: string, { method = 'GET', headers = {}, json, timeoutMs = 10_000, ...connection }: RequestOptions = {}): Promise<HttpAnswer> {
+export function request(url: string, { method = 'GET', headers = {}, json, timeoutMs = 10_000, agent = keepAliveAgent }: RequestOptions = {}): Promise<HttpAnswer> {
   const payload = json === undefined ? undefined : JSON.stringify(json);
   const allHeaders = payload === undefined ? headers : { ...headers, 'content-type': 'application/json' };
   return new Promise((resolve, reject) => {
-    const outgoing = http.request(url, { method, headers: allHeaders, agent: connection.agent ?? agent, localAddress: connection.localAddress, timeout: timeoutMs }, (response) => {
+    const outgoing = http.request(url, { method, headers: allHeaders, agent, timeout: timeoutMs }, (response) => {
       const chunks: Buffer[] = [];
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
       response.on('end', () => {
@@ -65,5 +63,5 @@ export function parseBody<Schema extends TSchema>(schema: Schema, answer: HttpAn
 
 /** Lets the bench exit: keep-alive sockets would otherwise hold the event loop open. */
 export function closeConnections(): void {
-  agent.destroy();
+  keepAliveAgent.destroy();
 }
