@@ -36,14 +36,14 @@ export async function sessionRoutes(app: App, { sessions, transports, hooks }: R
   app.delete(
     '/api/auth/sessions/:id',
     {
-      preHandler: [hooks.authenticate, hooks.verifyCsrf],
+      preHandler: [hooks.authenticate, hooks.verifyOwnRequest],
       schema: { params: SessionIdParams, response: { 204: NoContent, ...errorResponses(400, 401, 403, 404, 503) } },
     },
     async (request, reply) => {
       const auth = requireAuth(request);
       await sessions.revokeSession(auth.user.id, request.params.id);
       // Ending the session this request came from is a logout: the cookies go too.
-      if (request.params.id === auth.session.id) transports.byMode(auth.via).clear(reply);
+      if (request.params.id === auth.session.id) transports.owning(auth.session).clear(reply);
       return reply.status(204).send(null);
     },
   );

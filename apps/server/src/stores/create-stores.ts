@@ -5,9 +5,10 @@ import type { KeyStorage } from '../tokens/key-storage.js';
 import { redisCommand } from './redis/redis-command.js';
 import { connectRedis } from './redis/redis-connection.js';
 import { createRedisAttemptStore } from './redis/redis-attempt-store.js';
+import { createRedisSeenProofStore } from './redis/redis-seen-proof-store.js';
 import { createRedisSessionStore } from './redis/redis-session-store.js';
 import { createSqliteStores } from './sqlite/sqlite-stores.js';
-import { StoreUnavailableError, type SessionStore, type StoreLog, type Stores } from './types.js';
+import { StoreUnavailableError, type SeenProofStore, type SessionStore, type StoreLog, type Stores } from './types.js';
 
 export type StoreOptions = Pick<Config, 'dataDir' | 'redisUrl' | 'redisKeyPrefix' | 'accessTokenTtl' | 'databaseUrl'> & {
   /** The app's clock (PostgreSQL sessions: which revocations still matter when resynchronising). */
@@ -37,14 +38,15 @@ async function loadPostgres() {
 /**
  * The stores of this deployment:
  *
- * | configured              | users, links, signing keys | login attempts | sessions, revocations |
- * | ----------------------- | -------------------------- | -------------- | --------------------- |
- * | nothing                 | SQLite + files in DATA_DIR | SQLite         | SQLite                |
- * | REDIS_URL               | SQLite + files in DATA_DIR | Redis          | Redis                 |
- * | DATABASE_URL            | PostgreSQL                 | PostgreSQL     | PostgreSQL            |
- * | DATABASE_URL, REDIS_URL | PostgreSQL                 | PostgreSQL     | Redis                 |
+ * | configured              | users, links, signing keys | login attempts | sessions, revocations, seen DPoP proofs |
+ * | ----------------------- | -------------------------- | -------------- | --------------------------------------- |
+ * | nothing                 | SQLite + files in DATA_DIR | SQLite         | SQLite                                  |
+ * | REDIS_URL               | SQLite + files in DATA_DIR | Redis          | Redis                                   |
+ * | DATABASE_URL            | PostgreSQL                 | PostgreSQL     | PostgreSQL                              |
+ * | DATABASE_URL, REDIS_URL | PostgreSQL                 | PostgreSQL     | Redis                                   |
  *
- * (Login limits stay with the accounts they protect in PostgreSQL, as the contract says.) Throws a
+ * (Login limits stay with the accounts they protect in PostgreSQL, as the contract says. Seen DPoP
+ * proofs go with the sessions: one write per DPoP request, on the store every instance reads.) Throws a
  * ConfigError naming the variable when an engine cannot be used.
  */
 export async function createStores(config: StoreOptions, log?: StoreLog): Promise<Stores> {
@@ -85,6 +87,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
 
     let sessions: SessionStore & { assertCurrent(): void };
     let attempts = accounts.attempts;
+    let proofs: SeenProofStore;
     let pingSessions: () => Promise<void> = async () => {};
     if (config.redisUrl) {
       const { client, subscriber } = await connectRedis(config.redisUrl);
@@ -99,6 +102,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
       });
       sessions = redisSessions;
       if (!config.databaseUrl) attempts = createRedisAttemptStore({ client, keyPrefix: config.redisKeyPrefix });
+      proofs = createRedisSeenProofStore({ client, keyPrefix: config.redisKeyPrefix });
       pingSessions = async () => void (await redisCommand(() => client.ping()));
     } else if (postgres && pool && config.databaseUrl) {
       const pgSessions = postgres.createPostgresSessionStore({
@@ -113,6 +117,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
         throw new ConfigError('DATABASE_URL', 'answers, but the revoked sessions could not be loaded from it (LISTEN and a read of the sessions table)');
       });
       sessions = pgSessions;
+      proofs = postgres.createPostgresSeenOnceStore({ pool, table: 'seen_proofs' });
     } else {
       throw new Error('sessions need SQLite, Redis or PostgreSQL'); // storeKindFor rules this out
     }
@@ -121,6 +126,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
       kind,
       users: accounts.users,
       links: accounts.links,
+      proofs,
       attempts,
       sessions,
       signingKeys: accounts.signingKeys,
