@@ -2,19 +2,20 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import './app/styles.css';
+import { createSessionController } from './features/auth/session/session-controller';
+import { browserTabSync } from './features/auth/session/tab-sync';
+import { readPreferredStrategy, savePreferredStrategy } from './features/auth/strategies/preferred-strategy';
+import { createStrategies } from './features/auth/strategies/strategy-catalog';
 import { createRequestLog } from './features/request-log/request-log-store';
 import { createApiClient } from './lib/api-client';
-import { createCookieStrategy, createHeaderStrategy, readPreferredMode, savePreferredMode } from './lib/credential-strategy';
-import { createSessionController } from './lib/session-controller';
-import { browserTabSync } from './lib/tab-sync';
 
 // Created once, outside React, so that StrictMode's double effects cannot restore or refresh twice.
 const requestLog = createRequestLog();
 const api = createApiClient({ onExchange: requestLog.record });
 const controller = createSessionController({
   api,
-  strategies: { header: createHeaderStrategy(), cookie: createCookieStrategy() },
-  preferredMode: { read: readPreferredMode, save: savePreferredMode },
+  strategies: createStrategies(),
+  preferredStrategy: { read: readPreferredStrategy, save: savePreferredStrategy },
   tabs: browserTabSync(),
 });
 void controller.start();

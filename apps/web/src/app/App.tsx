@@ -11,8 +11,8 @@ import { TokenInspector } from '../features/inspector/components/TokenInspector'
 import { PrivateDataPanel } from '../features/private-data/components/PrivateDataPanel';
 import { RequestLogPanel } from '../features/request-log/components/RequestLogPanel';
 import type { RequestLog } from '../features/request-log/request-log-store';
+import type { SessionController } from '../features/auth/session/session-controller';
 import type { ApiClient } from '../lib/api-client';
-import type { SessionController } from '../lib/session-controller';
 
 interface AppProps {
   controller: SessionController;
@@ -31,11 +31,9 @@ export function App({ controller, requestLog, api }: AppProps) {
     }
   };
   const entries = useSyncExternalStore(requestLog.subscribe, requestLog.getEntries);
+  const strategy = controller.activeStrategy();
   const privateAnswer = session.privateData?.result;
-  const serverClaims =
-    session.privateData && privateAnswer?.ok && privateAnswer.value.via === session.mode
-      ? { at: session.privateData.at, claims: privateAnswer.value.claims }
-      : null;
+  const serverClaims = session.privateData && privateAnswer?.ok ? { at: session.privateData.at, claims: privateAnswer.value.claims } : null;
 
   return (
     <>
@@ -49,18 +47,19 @@ export function App({ controller, requestLog, api }: AppProps) {
       <main className="layout">
         <LinkLanding links={links} onPasswordReset={onPasswordReset} />
         <div className="column">
-          <AuthPanel session={session} controller={controller} onMessageSent={links.outbox.watchForNew} />
+          <AuthPanel session={session} controller={controller} strategies={controller.strategies} onMessageSent={links.outbox.watchForNew} />
           <PrivateDataPanel attempt={session.privateData} busy={session.busy} onLoad={() => void controller.loadPrivateData()} />
           <EmailLinksPanel links={links} />
         </div>
         <TokenInspector
-          mode={session.mode}
           credential={session.phase === 'signed-in' ? session.credential : null}
+          tokenHome={strategy.description.tokenHome}
+          keyThumbprint={strategy.keyThumbprint}
           serverClaims={serverClaims}
           nextRefreshAt={session.nextRefreshAt}
         />
         <OutboxPanel outbox={links.outbox} />
-        <AttackLab mode={session.mode} signedIn={session.phase === 'signed-in'} onExchange={requestLog.record} />
+        <AttackLab mode={strategy.serverMode} signedIn={session.phase === 'signed-in'} api={api} nudge={controller.loadPrivateData} />
         <RequestLogPanel entries={entries} onClear={requestLog.clear} />
         <CompareTable />
       </main>

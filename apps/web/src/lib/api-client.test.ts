@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeApi } from '../test/fake-api';
 import { createApiClient, type Exchange } from './api-client';
-import { createCookieStrategy, createHeaderStrategy } from './credential-strategy';
+import { createCookieStrategy } from '../features/auth/strategies/cookie-strategy';
+import { createWebStorageStrategy } from '../features/auth/strategies/web-storage-strategy';
+import { MemoryStorage } from '../test/tabs';
+
+const createHeaderStrategy = () => createWebStorageStrategy('localStorage', new MemoryStorage());
 
 const answering = (status: number, body: unknown) => async () =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -46,7 +50,7 @@ describe('api client', () => {
 
   it('turns a failed connection into network_error', async () => {
     const api = createApiClient({ fetch: () => Promise.reject(new TypeError('Failed to fetch')) });
-    const result = await api.session(createCookieStrategy());
+    const result = await api.session(createCookieStrategy(new MemoryStorage()));
     expect(result.ok ? null : [result.error.code, result.error.status]).toEqual(['network_error', null]);
   });
 
@@ -56,13 +60,13 @@ describe('api client', () => {
     const exchanges: Exchange[] = [];
     const api = createApiClient({ fetch: server.fetch, onExchange: (exchange) => exchanges.push(exchange), now: () => 1234 });
     const header = createHeaderStrategy();
-    const cookie = createCookieStrategy();
+    const cookie = createCookieStrategy(new MemoryStorage());
 
     const headerLogin = await api.login(header, { username: 'alice', password: 'password1' });
     if (headerLogin.ok) header.keep(headerLogin.value, Date.now());
     await api.privateData(header);
     await api.refresh(header);
-    header.clear();
+    await header.clear();
     const cookieLogin = await api.login(cookie, { username: 'alice', password: 'password1' });
     if (cookieLogin.ok) cookie.keep(cookieLogin.value, Date.now());
     await api.privateData(cookie);
