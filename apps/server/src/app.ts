@@ -11,6 +11,7 @@ import { createAttemptThrottle, DEFAULT_LINK_REQUEST_THROTTLE, DEFAULT_LOGIN_THR
 import { createPasswordHasher } from './auth/passwords.js';
 import { createSessionService } from './auth/session-service.js';
 import type { Config } from './config/config.js';
+import { ownOriginsOf } from './config/own-origins.js';
 import errorHandler, { answerClientError, answerFrameworkError } from './plugins/error-handler.js';
 import securityHeaders from './plugins/security-headers.js';
 import webApp from './plugins/web-app.js';
@@ -22,6 +23,7 @@ import { publicRoutes } from './routes/public-routes.js';
 import type { RouteContext } from './routes/route-context.js';
 import { createStores } from './stores/create-stores.js';
 import type { Stores } from './stores/types.js';
+import { createDpopNonces, createDpopProofVerifier } from './tokens/dpop-proofs.js';
 import { loadKeyRing } from './tokens/key-ring.js';
 import { createTokenService } from './tokens/token-service.js';
 import { createTransports } from './transports/transports.js';
@@ -97,7 +99,13 @@ export async function buildApp(options: AppOptions) {
   const outbox = createFileOutbox({ dir: path.join(config.dataDir, 'outbox'), now });
   const accountLinks = createAccountLinks({ stores, tokens, passwords, outbox, publicUrl: config.publicUrl, linkTokenTtl: config.linkTokenTtl, now });
   const linkRequestThrottle = createAttemptThrottle({ attempts: stores.attempts, scope: 'links', ...DEFAULT_LINK_REQUEST_THROTTLE, ...options.linkRequestThrottle, now });
-  const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now });
+  const dpopProofs = createDpopProofVerifier({
+    seen: stores.proofs,
+    isOwnOrigin: ownOriginsOf(config),
+    now,
+    nonces: config.dpopNonce ? createDpopNonces({ now }) : null,
+  });
+  const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now, dpopProofs });
   const context: RouteContext = {
     sessions,
     transports,
@@ -128,8 +136,8 @@ export async function buildApp(options: AppOptions) {
   if (webRoot) await app.register(webApp, { root: webRoot });
 
   const purge = setInterval(() => {
-    Promise.all([stores.sessions.purgeExpired(now()), stores.links.purgeExpired(now())]).catch((error: unknown) =>
-      app.log.warn({ err: error }, 'could not purge expired sessions and links'),
+    Promise.all([stores.sessions.purgeExpired(now()), stores.links.purgeExpired(now()), stores.proofs.purgeExpired(now())]).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'could not purge expired sessions, links and proofs'),
     );
   }, PURGE_INTERVAL_MS);
   // A rotation by `pnpm keys rotate` (or another instance) is picked up without a restart.

@@ -26,6 +26,7 @@ export function describeForeignRequest(request: FastifyRequest, reply: FastifyRe
     refreshCookie: hasCookie(request, REFRESH_COOKIE),
     authorization: request.headers.authorization !== undefined,
     csrfToken: request.headers[CSRF_HEADER] !== undefined,
+    credentialCookies: [ACCESS_COOKIE, REFRESH_COOKIE].filter((name) => hasCookie(request, name)),
   };
   const corsAllowed = reply.getHeader('access-control-allow-origin') !== undefined;
   return {

@@ -44,16 +44,16 @@ export async function replayRoutes(site: App, { loot, appUrl }: ReplayOptions) {
 }
 
 async function callApp(target: string, token: StolenToken | null): Promise<ReplayAttempt> {
-  const attempt = { credential: token ? 'bearer' : 'none', tokenFrom: token?.from ?? null } as const;
+  const attempt = { credential: token ? 'bearer' : 'none', tokenFrom: token?.from ?? null, boundTo: null, proofKey: null } as const;
   try {
     const response = await fetch(target, {
       headers: token ? { authorization: `Bearer ${token.value}` } : {},
       redirect: 'manual',
       signal: AbortSignal.timeout(REPLAY_TIMEOUT_MS),
     });
-    return { ...attempt, status: response.status, answer: await response.json().catch(() => null) };
+    return { ...attempt, status: response.status, challenge: response.headers.get('www-authenticate'), answer: await response.json().catch(() => null) };
   } catch {
-    return { ...attempt, status: null, answer: null };
+    return { ...attempt, status: null, challenge: null, answer: null };
   }
 }
 

@@ -1,21 +1,12 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AccessTokenClaims, CredentialMode, PublicUser } from '@jwt-lab/shared';
+import type { AccessTokenClaims, CredentialMode, PublicUser, TokenConfirmation } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
 import type { SessionRecord, Stores, UserRecord } from '../stores/types.js';
-import type { TokenService } from '../tokens/token-service.js';
+import type { RefreshTokenClaims, TokenService } from '../tokens/token-service.js';
+import type { IssuedSession } from '../transports/transport.js';
 import type { AttemptThrottle } from './attempt-throttle.js';
 import type { PasswordHasher } from './passwords.js';
 import { refuseTokenWith } from './token-refusal.js';
-
-/** What a login or a refresh hands to a transport to deliver. */
-export interface IssuedSession {
-  user: PublicUser;
-  session: SessionRecord;
-  accessToken: string;
-  accessClaims: AccessTokenClaims;
-  refreshToken: string;
-  refreshExpiresAt: number;
-}
 
 /** Who a verified access token speaks for. */
 export interface Authenticated {
@@ -54,10 +45,11 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
     return found;
   }
 
-  async function issue(user: PublicUser, session: SessionRecord, refreshJti: string): Promise<IssuedSession> {
+  /** `binding`: the key both tokens are bound to (DPoP), carried from login through every refresh. */
+  async function issue(user: PublicUser, session: SessionRecord, refreshJti: string, binding: TokenConfirmation | undefined): Promise<IssuedSession> {
     const [access, refresh] = await Promise.all([
-      tokens.issueAccessToken({ sub: user.id, sid: session.id }),
-      tokens.issueRefreshToken({ sub: user.id, sid: session.id, jti: refreshJti }),
+      tokens.issueAccessToken({ sub: user.id, sid: session.id, cnf: binding }),
+      tokens.issueRefreshToken({ sub: user.id, sid: session.id, jti: refreshJti, cnf: binding }),
     ]);
     return {
       user,
@@ -77,7 +69,7 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
     },
 
     /** Unknown user and wrong password take the same path, time and answer. */
-    async login(username: string, password: string, mode: CredentialMode, client: string): Promise<IssuedSession> {
+    async login(username: string, password: string, mode: CredentialMode, client: string, binding?: TokenConfirmation): Promise<IssuedSession> {
       await throttle.assertAllowed(client, username);
       const user = await stores.users.findByUsername(username);
       const valid = user ? await passwords.verify(user.passwordHash, password) : await passwords.verifyDecoy(password);
@@ -98,7 +90,7 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
         revokedAt: null,
       };
       await stores.sessions.create(session);
-      return issue(publicUser(user), session, refreshJti);
+      return issue(publicUser(user), session, refreshJti, binding);
     },
 
     /** Signature and claims first, then the session: revocation is checked on every request. */
@@ -116,13 +108,14 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
     /**
      * Rotates: the presented refresh token is spent and a new pair issued. A refresh token used a
      * second time means it was copied, so the whole session is revoked. `checkRequest` runs before
-     * anything is spent (the CSRF check of cookie mode), so a refused request costs the user nothing.
+     * anything is spent (the transport's own-request check: CSRF, or DPoP's proof from the bound
+     * key), so a refused request costs the user nothing. The new tokens keep the old ones' key binding.
      */
-    async refresh(refreshToken: string, checkRequest: (session: SessionRecord) => void = () => {}): Promise<IssuedSession> {
+    async refresh(refreshToken: string, checkRequest: (session: SessionRecord, claims: RefreshTokenClaims) => void | Promise<void> = () => {}): Promise<IssuedSession> {
       const claims = await tokens.verifyRefreshToken(refreshToken).catch(refuseRefreshToken);
       const session = await stores.sessions.find(claims.sid);
       if (!session || session.userId !== claims.sub) throw new ApiError('invalid_token');
-      checkRequest(session);
+      await checkRequest(session, claims);
       const nextJti = randomUUID();
       const nextExpiresAt = now() + tokens.refreshTokenTtl * 1000;
       const result = await stores.sessions.rotateRefreshToken(session.id, claims.jti, { jti: nextJti, expiresAt: nextExpiresAt }, now());
@@ -130,7 +123,7 @@ export function createSessionService({ stores, tokens, passwords, throttle, now 
       if (result === 'ended') throw new ApiError('invalid_token', 'This session has ended; log in again.');
       const user = await stores.users.findById(session.userId);
       if (!user) throw new ApiError('invalid_token');
-      return issue(publicUser(user), { ...session, refreshJti: nextJti, expiresAt: nextExpiresAt }, nextJti);
+      return issue(publicUser(user), { ...session, refreshJti: nextJti, expiresAt: nextExpiresAt }, nextJti, claims.cnf);
     },
 
     async logout(sessionId: string): Promise<void> {

@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { requireAuth, type RequestAuth } from '../auth/authenticate.js';
 import { publicUser } from '../auth/session-service.js';
 import { ApiError } from '../errors/api-error.js';
-import { assertCsrfToken, assertSameOrigin } from '../transports/csrf.js';
+import { assertSameOrigin } from '../transports/csrf.js';
 import { errorResponses, type App, type RouteContext } from './route-context.js';
 
 const NoContent = Type.Null();
@@ -27,8 +27,11 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, mode } = request.body;
-      const issued = await sessions.login(username, password, mode, request.ip);
-      return transports.byMode(mode).deliver(reply, issued);
+      const transport = transports.byMode(mode);
+      // Before the password is hashed: a DPoP login without a valid proof costs us nothing.
+      const binding = transport.bindLogin ? await transport.bindLogin(request) : undefined;
+      const issued = await sessions.login(username, password, mode, request.ip, binding);
+      return transport.deliver(reply, issued);
     },
   );
 
@@ -42,11 +45,21 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
       schema: { body: RefreshRequest, response: { 200: LoginResponse, ...errorResponses(400, 401, 403, 413, 415) } },
     },
     async (request, reply) => {
-      const transport = transports.carryingRefreshToken(request);
-      if (!transport) throw new ApiError('missing_token', 'Send the refresh token (in the body, or as the refresh cookie).');
-      // Cookie mode: the CSRF check runs before the token is spent, so a forged request costs nothing.
-      const checkRequest = transport.mode === 'cookie' ? (session: { csrfToken: string }) => assertCsrfToken(request, session.csrfToken) : undefined;
-      const issued = await sessions.refresh(transport.readRefreshToken(request)!, checkRequest);
+      const carried = transports.carryingRefreshToken(request);
+      if (!carried) throw new ApiError('missing_token', 'Send the refresh token (in the body, or as the refresh cookie).');
+      const { transport, refreshToken } = carried;
+      // Runs before the token is spent, so a forged or misdirected request costs the user nothing.
+      const issued = await sessions.refresh(refreshToken, async (session, claims) => {
+        const owner = transports.owning(session);
+        if (owner !== transport) {
+          const refused = new ApiError('invalid_token', `This refresh token belongs to a ${session.mode}-mode session: send it the way that mode does.`);
+          throw owner.access.challenge === undefined ? refused : owner.access.challenge(refused);
+        }
+        await transport.assertOwnRefresh(request, session, claims.cnf);
+      }).catch((error: unknown) => {
+        // Answered in the terms of the scheme the client used (a DPoP client gets a DPoP challenge).
+        throw transport.access.challenge === undefined ? error : transport.access.challenge(error);
+      });
       return transport.deliver(reply, issued);
     },
   );
@@ -55,17 +68,18 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
     '/api/auth/session',
     { preHandler: hooks.authenticate, schema: { response: { 200: SessionResponse, ...errorResponses(401, 503) } } },
     async (request) => {
-      const { user, claims, session, via } = requireAuth(request);
+      const { user, claims, session, carrier } = requireAuth(request);
       return {
         user,
-        mode: via,
+        mode: session.mode,
         expiresAt: new Date(claims.exp * 1000).toISOString(),
-        ...(via === 'cookie' ? { csrfToken: session.csrfToken } : {}),
+        ...carrier.sessionDetails(session),
       };
     },
   );
 
-  // Logout ends this session; logout-all every session of the user. Both clear the cookies.
+  // Logout ends this session; logout-all every session of the user. Both clear the cookies of the
+  // session's own strategy (memory mode's refresh cookie too, though its access token came as Bearer).
   const endSessions = {
     '/api/auth/logout': (auth: RequestAuth) => sessions.logout(auth.session.id),
     '/api/auth/logout-all': (auth: RequestAuth) => sessions.logoutEverywhere(auth.user.id),
@@ -73,11 +87,11 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
   for (const [url, end] of Object.entries(endSessions)) {
     app.post(
       url,
-      { preHandler: [hooks.authenticate, hooks.verifyCsrf], schema: { response: { 204: NoContent, ...errorResponses(401, 403, 503) } } },
+      { preHandler: [hooks.authenticate, hooks.verifyOwnRequest], schema: { response: { 204: NoContent, ...errorResponses(401, 403, 503) } } },
       async (request, reply) => {
         const auth = requireAuth(request);
         await end(auth);
-        transports.byMode(auth.via).clear(reply);
+        transports.owning(auth.session).clear(reply);
         return reply.status(204).send(null);
       },
     );

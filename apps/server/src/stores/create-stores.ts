@@ -2,6 +2,7 @@ import { ConfigError, type Config } from '../config/config.js';
 import { redisCommand } from './redis/redis-command.js';
 import { connectRedis } from './redis/redis-connection.js';
 import { createRedisAttemptStore } from './redis/redis-attempt-store.js';
+import { createRedisSeenProofStore } from './redis/redis-seen-proof-store.js';
 import { createRedisSessionStore } from './redis/redis-session-store.js';
 import type { StoreLog } from './redis/revocation-view.js';
 import { createSqliteStores } from './sqlite/sqlite-stores.js';
@@ -16,8 +17,8 @@ export function storeKindFor(config: Pick<Config, 'redisUrl'>): Stores['kind'] {
 
 /**
  * The stores of this deployment. Users always live in the SQLite file under dataDir; with a Redis
- * URL, sessions and login attempts live in Redis so that every instance shares them (spent links
- * stay with the users they belong to). Throws
+ * URL, sessions, login attempts and seen DPoP proofs live in Redis so that every instance shares
+ * them (spent links stay with the users they belong to). Throws
  * ConfigError (naming REDIS_URL) when Redis cannot be used.
  */
 export async function createStores(config: StoreOptions, log?: StoreLog): Promise<Stores> {
@@ -51,6 +52,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
     kind: 'redis',
     users: sqlite.users,
     links: sqlite.links,
+    proofs: createRedisSeenProofStore({ client, keyPrefix: config.redisKeyPrefix }),
     sessions,
     attempts: createRedisAttemptStore({ client, keyPrefix: config.redisKeyPrefix }),
     async ping() {

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { startRedisServer, uniqueKeyPrefix, type RedisServer } from '../../test/support/redis-server.js';
 import { createStores } from './create-stores.js';
-import { createMemoryAttemptStore, createMemorySessionStore, createMemorySpentLinkStore, createMemoryUserStore } from './memory/memory-stores.js';
+import { createMemoryAttemptStore, createMemorySeenProofStore, createMemorySessionStore, createMemorySpentLinkStore, createMemoryUserStore } from './memory/memory-stores.js';
 import { createSqliteStores } from './sqlite/sqlite-stores.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -29,6 +29,7 @@ afterAll(async () => {
 describeStoreContract('memory', async () => ({
   users: createMemoryUserStore(),
   links: createMemorySpentLinkStore(),
+  proofs: createMemorySeenProofStore(),
   sessions: createMemorySessionStore(),
   attempts: createMemoryAttemptStore(),
   close: async () => {},

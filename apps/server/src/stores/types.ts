@@ -32,6 +32,13 @@ export interface SpentLinkStore {
   purgeExpired(now: number): Promise<void>;
 }
 
+/**
+ * The ids of DPoP proofs already presented (RFC 9449's jti check), each kept until its proof is too
+ * old to be accepted anyway. The same contract as SpentLinkStore, and shared by every instance that
+ * shares the store, so that a proof replayed to another instance is refused there too.
+ */
+export type SeenProofStore = SpentLinkStore;
+
 export interface SessionRecord {
   /** The `sid` claim of every token of this login. */
   id: string;
@@ -82,6 +89,7 @@ export interface Stores {
   kind: 'sqlite' | 'redis';
   users: UserStore;
   links: SpentLinkStore;
+  proofs: SeenProofStore;
   sessions: SessionStore;
   attempts: AttemptStore;
   /** Resolves when the engines answer; rejects with StoreUnavailableError otherwise. */

@@ -30,6 +30,10 @@ const SCHEMA = `
     jti        TEXT PRIMARY KEY,
     expires_at INTEGER NOT NULL
   );
+  CREATE TABLE IF NOT EXISTS seen_proofs (
+    id         TEXT PRIMARY KEY,
+    expires_at INTEGER NOT NULL
+  );
   CREATE TABLE IF NOT EXISTS attempts (
     key      TEXT PRIMARY KEY,
     count    INTEGER NOT NULL,
