@@ -1,10 +1,13 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { WEB_STORAGE_KEYS as STORAGE_KEYS } from '../features/auth/strategies/web-storage-strategy';
 import { createFakeApi, type FakeApi } from '../test/fake-api';
 import { createFakeBrowser, openTab } from '../test/tabs';
 import { App } from './App';
+
+// The page loads these lazily; loading them once here keeps the first test's clock for the test itself.
+beforeAll(() => Promise.all([import('../features/auth/credential-rules'), import('../lib/response-schemas')]), 20_000);
 
 function renderPage(api: FakeApi) {
   const tab = openTab(api, createFakeBrowser().join());

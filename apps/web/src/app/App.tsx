@@ -5,6 +5,7 @@ import { EmailLinksPanel } from '../features/account-links/components/EmailLinks
 import { LinkLanding } from '../features/account-links/components/LinkLanding';
 import { OutboxPanel } from '../features/account-links/components/OutboxPanel';
 import { AttackLab } from '../features/attack-lab/components/AttackLab';
+import { SideBySide } from '../features/attack-lab/components/SideBySide';
 import { AuthPanel } from '../features/auth/components/AuthPanel';
 import { CompareTable } from '../features/compare/components/CompareTable';
 import { TokenInspector } from '../features/inspector/components/TokenInspector';
@@ -13,6 +14,7 @@ import { RequestLogPanel } from '../features/request-log/components/RequestLogPa
 import type { RequestLog } from '../features/request-log/request-log-store';
 import type { SessionController } from '../features/auth/session/session-controller';
 import type { ApiClient } from '../lib/api-client';
+import { sideBySideRows } from './side-by-side-rows';
 
 interface AppProps {
   controller: SessionController;
@@ -24,6 +26,11 @@ interface AppProps {
 export function App({ controller, requestLog, api }: AppProps) {
   const session = useSyncExternalStore(controller.subscribe, controller.getState);
   const [links] = useState(() => createAccountLinks(api));
+  const [rows] = useState(sideBySideRows);
+  // The side-by-side rows use this browser's cookies and storage: the page's own session ends first.
+  const endOwnSession = async () => {
+    if (controller.getState().phase === 'signed-in') await controller.logOut();
+  };
   // A reset logs out every session of its user: if this tab holds one, it ends here too.
   const onPasswordReset = (user: PublicUser) => {
     if (controller.getState().user?.id === user.id) {
@@ -60,8 +67,9 @@ export function App({ controller, requestLog, api }: AppProps) {
         />
         <OutboxPanel outbox={links.outbox} />
         <AttackLab mode={strategy.serverMode} signedIn={session.phase === 'signed-in'} api={api} nudge={controller.loadPrivateData} />
+        <SideBySide rows={rows} api={api} record={requestLog.record} beforeRun={endOwnSession} />
         <RequestLogPanel entries={entries} onClear={requestLog.clear} />
-        <CompareTable />
+        <CompareTable strategies={controller.strategies} />
       </main>
     </>
   );

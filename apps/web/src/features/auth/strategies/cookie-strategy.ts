@@ -14,17 +14,17 @@ interface CookieSessionRecord {
  * credential: useless without the HttpOnly cookies, which no other site can make the browser
  * send) and the expiry, so that a reload, or a tab opened later, can refresh without a login.
  */
-export function createCookieStrategy(storage: Storage): PageStrategy {
+export function createCookieStrategy(storage: Storage, { recordKey = COOKIE_SESSION_KEY }: { recordKey?: string } = {}): PageStrategy {
   const readRecord = (): CookieSessionRecord | null => {
     try {
-      const record: unknown = JSON.parse(storage.getItem(COOKIE_SESSION_KEY) ?? 'null');
+      const record: unknown = JSON.parse(storage.getItem(recordKey) ?? 'null');
       return isCookieSessionRecord(record) ? record : null;
     } catch {
       return null;
     }
   };
   const write = (record: CookieSessionRecord): StoredCredential => {
-    storage.setItem(COOKIE_SESSION_KEY, JSON.stringify(record));
+    storage.setItem(recordKey, JSON.stringify(record));
     return toCredential(record);
   };
   const toCredential = ({ stamp, expiresAt }: CookieSessionRecord): StoredCredential => ({ stamp, expiresAt, accessToken: null });
@@ -59,7 +59,7 @@ export function createCookieStrategy(storage: Storage): PageStrategy {
       return write({ csrfToken, expiresAt: at, stamp: record?.stamp ?? `session:${at}` });
     },
     async clear() {
-      storage.removeItem(COOKIE_SESSION_KEY);
+      storage.removeItem(recordKey);
     },
     attach(use) {
       const record = readRecord();

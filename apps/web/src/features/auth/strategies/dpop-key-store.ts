@@ -15,11 +15,12 @@ export const DPOP_DATABASE = 'jwtlab-dpop';
 export const DPOP_OBJECT_STORE = 'keys';
 const CURRENT = 'current';
 
-export function createIndexedDbKeyStore(factory: IDBFactory = indexedDB): DpopKeyStore {
+export function createIndexedDbKeyStore(factory?: IDBFactory): DpopKeyStore {
   let database: Promise<IDBDatabase> | undefined;
   const open = () =>
     (database ??= new Promise<IDBDatabase>((resolve, reject) => {
-      const request = factory.open(DPOP_DATABASE, 1);
+      // Looked up when first needed: a page that never uses DPoP never opens the database.
+      const request = (factory ?? indexedDB).open(DPOP_DATABASE, 1);
       request.onupgradeneeded = () => request.result.createObjectStore(DPOP_OBJECT_STORE);
       request.onsuccess = () => {
         const opened = request.result;
