@@ -5,6 +5,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
 import attackLab from './attack-lab/attack-lab.js';
 import { attackerConnectSources } from './attack-lab/site-origins.js';
+import { createWeakenedSessions } from './attack-lab/weakened-sessions.js';
 import { createAuthHooks } from './auth/authenticate.js';
 import { createAccountLinks } from './auth/account-links.js';
 import { createAttemptThrottle, DEFAULT_LINK_REQUEST_THROTTLE, DEFAULT_LOGIN_THROTTLE } from './auth/attempt-throttle.js';
@@ -105,7 +106,10 @@ export async function buildApp(options: AppOptions) {
     now,
     nonces: config.dpopNonce ? createDpopNonces({ now }) : null,
   });
-  const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now, dpopProofs });
+  const cookieOptions = { cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now };
+  // Lab-only cookie sessions with defences off exist only while the lab is on: off, nothing reads their cookies.
+  const weakenedSessions = config.attackLab ? createWeakenedSessions(cookieOptions) : null;
+  const transports = createTransports({ ...cookieOptions, dpopProofs, extra: weakenedSessions ? [weakenedSessions.transport] : [] });
   const context: RouteContext = {
     sessions,
     transports,
@@ -127,7 +131,7 @@ export async function buildApp(options: AppOptions) {
   // why a strict connect-src is still worth having); off, the policy names nothing but 'self'.
   await app.register(securityHeaders, { connectSources: config.attackLab ? attackerConnectSources(config.attackerPort) : [] });
   await app.register(cookie);
-  if (config.attackLab) await app.register(attackLab, { attackerPort: config.attackerPort, publicUrl: config.publicUrl, now });
+  if (weakenedSessions) await app.register(attackLab, { attackerPort: config.attackerPort, publicUrl: config.publicUrl, now, sessions, weakenedSessions });
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);
   await app.register(privateRoutes, context);

@@ -2,19 +2,25 @@ import type { AddressInfo } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { SessionService } from '../auth/session-service.js';
 import { ConfigError } from '../config/config.js';
+import { CsrfError } from '../transports/csrf.js';
 import { buildAttackerSite, type AttackerSite } from './attacker-site.js';
 import { describeForeignRequest, isForeignRequest } from './foreign-requests.js';
 import type { ForeignRequest, Loot } from '@jwt-lab/shared';
 import { attackLabRoutes } from './lab-routes.js';
 import { createRecentList, type RecentList } from './recent-list.js';
 import { ATTACKER_BIND_HOST } from './site-origins.js';
+import type { WeakenedSessions } from './weakened-sessions.js';
 
 export interface AttackLabOptions {
   /** 0 picks a free port. */
   attackerPort: number;
   publicUrl: string;
   now: () => number;
+  sessions: SessionService;
+  /** The lab-only cookie sessions with defences off; the app registers their transport too. */
+  weakenedSessions: WeakenedSessions;
 }
 
 export interface AttackLab {
@@ -40,8 +46,10 @@ const LOOT_KEPT = 20;
  * The attack lab, registered only while ATTACK_LAB is on: it records what other sites send to the
  * app, serves the lab's two routes, and owns the attacker's site (started by `listen`, closed with the app).
  */
-async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, now }: AttackLabOptions) {
+async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, now, sessions, weakenedSessions }: AttackLabOptions) {
   const foreignRequests = createRecentList<ForeignRequest>(FOREIGN_REQUESTS_KEPT);
+  // Which CSRF check refused a request: the status alone cannot tell once a lab session lacks the Origin check.
+  const csrfRefusals = new WeakMap<object, CsrfError['check']>();
   const loot = createRecentList<Loot>(LOOT_KEPT);
   let site: AttackerSite | null = null;
   let nextSeq = 1;
@@ -72,11 +80,15 @@ async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, 
     await site?.close();
     site = null;
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    if (isForeignRequest(request)) foreignRequests.add(describeForeignRequest(request, reply, nextSeq++, now()));
+  app.addHook('onError', (request, _reply, error, done) => {
+    if (error instanceof CsrfError) csrfRefusals.set(request, error.check);
     done();
   });
-  await app.withTypeProvider<TypeBoxTypeProvider>().register(attackLabRoutes, { lab });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (isForeignRequest(request)) foreignRequests.add(describeForeignRequest(request, reply, nextSeq++, now(), csrfRefusals.get(request)));
+    done();
+  });
+  await app.withTypeProvider<TypeBoxTypeProvider>().register(attackLabRoutes, { lab, sessions, weakenedSessions });
 }
 
 /** Where the attacker's server reaches the app: its own listening address, loopback for a wildcard one. */

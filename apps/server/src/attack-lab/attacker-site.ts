@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
+import { createDpopProofSigner } from '../tokens/dpop-proofs.js';
 import errorHandler from '../plugins/error-handler.js';
 import { collectorRoutes } from './collector-routes.js';
 import { crossSitePage } from './cross-site-page.js';
@@ -56,7 +57,7 @@ export async function buildAttackerSite({ loot, appUrl, publicUrl, now, log }: A
 
   await site.register(errorHandler);
   await site.register(collectorRoutes, { loot, now });
-  await site.register(replayRoutes, { loot, appUrl });
+  await site.register(replayRoutes, { loot, appUrl, publicUrl, attackerKey: await createDpopProofSigner() });
   await site.register(crossSitePage, { publicUrl });
   return site;
 }

@@ -158,4 +158,36 @@ export const dpopClient: StrategyClient = {
   },
 };
 
-export const STRATEGY_CLIENTS = [headerClient, cookieClient, memoryClient, dpopClient] as const;
+/**
+ * The attack lab's cookie sessions with a defence off (here the Origin check): their own transport,
+ * which must keep every promise of the suite that the missing defence does not cover.
+ */
+export const weakenedCookieClient: StrategyClient = {
+  ...cookieClient,
+  name: 'lab cookie session without the Origin check',
+  cookies: { jwtlab_lab_access: { httpOnly: true, path: '/api' }, jwtlab_lab_refresh: { httpOnly: true, path: '/api/auth/refresh' } },
+  async login(t) {
+    const username = t.uniqueUsername('lab');
+    await t.register(username);
+    const loginResponse = await t.inject({
+      method: 'POST',
+      url: '/api/attack-lab/weakened-login',
+      headers: SAME_ORIGIN,
+      payload: { username, password: 'correct horse battery', weaken: ['no-origin-check'] },
+    });
+    const { csrfToken } = loginResponse.json<Body>();
+    const { jar, absorb } = cookieJar();
+    absorb(loginResponse);
+    const withToken = { ...SAME_ORIGIN, 'x-csrf-token': csrfToken! };
+    return {
+      loginResponse,
+      request: async () => ({ headers: withToken, cookies: { ...jar } }),
+      requestWithoutOwnProof: async () => ({ headers: SAME_ORIGIN, cookies: { ...jar } }),
+      refreshRequest: async () => ({ headers: withToken, cookies: { ...jar } }),
+      refreshWithoutOwnProof: async () => ({ headers: SAME_ORIGIN, cookies: { ...jar } }),
+      absorb,
+    };
+  },
+};
+
+export const STRATEGY_CLIENTS = [headerClient, cookieClient, memoryClient, dpopClient, weakenedCookieClient] as const;
