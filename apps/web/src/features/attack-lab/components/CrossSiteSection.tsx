@@ -2,10 +2,10 @@ import type { CredentialMode } from '@jwt-lab/shared';
 import { useEffect, useRef, useState } from 'react';
 import type { ForeignRequest, LabRequests, Refusal } from '../api/lab-requests';
 
-/** The attacker's page forges four requests: a form, a no-cors fetch, a JSON fetch (its preflight), an image. */
-export const FORGED_REQUESTS = 4;
 const POLL_INTERVAL_MS = 700;
 const POLL_FOR_MS = 10_000;
+/** How many forgeries the attacker's page tries depends on the strategy: once they stop arriving for this long, it is done. */
+const QUIET_FOR_MS = 2_000;
 
 type Run =
   | { state: 'idle' }
@@ -29,13 +29,15 @@ export function CrossSiteSection({ lab, mode, openPage }: { lab: LabRequests; mo
     setRun({ state: 'watching', attacker: attacker.value, pageUrl, requests: [] });
     const until = Date.now() + POLL_FOR_MS;
     let requests: ForeignRequest[] = [];
+    let changedAt = Date.now();
     while (generation.current === mine) {
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
       const answer = await lab.foreignRequests(label);
       if (generation.current !== mine) return;
       if (!answer.ok) return setRun({ state: 'failed', message: answer.message });
+      if (answer.value.length !== requests.length) changedAt = Date.now();
       requests = answer.value;
-      const finished = requests.length >= FORGED_REQUESTS || Date.now() > until;
+      const finished = (requests.length > 0 && Date.now() - changedAt >= QUIET_FOR_MS) || Date.now() > until;
       setRun({ state: finished ? 'done' : 'watching', attacker: attacker.value, pageUrl, requests });
       if (finished) return;
     }

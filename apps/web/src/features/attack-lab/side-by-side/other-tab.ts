@@ -35,11 +35,11 @@ export function serveAsOtherTab(runId: string, rows: readonly LabRow[]) {
     if (request.type === 'probe') {
       const strategy = row.createStrategy();
       live.set(row.id, strategy);
-      const { signedIn, seen } = await restoreAsAFreshPage(api, strategy, 'The new tab');
+      const { signedIn, seen } = await restoreAsAFreshPage(api, strategy, 'the new tab');
       channel.postMessage({ type: 'answer', seq: request.seq, yes: signedIn, seen, exchanges } satisfies TabAnswer);
     } else {
       const strategy = live.get(row.id) ?? row.createStrategy();
-      const { ended, seen } = await checkAfterLogout(api, strategy, 'The new tab');
+      const { ended, seen } = await checkAfterLogout(api, strategy, 'the new tab');
       channel.postMessage({ type: 'answer', seq: request.seq, yes: ended, seen, exchanges } satisfies TabAnswer);
     }
   };

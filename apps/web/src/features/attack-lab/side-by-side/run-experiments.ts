@@ -81,12 +81,12 @@ export async function runEveryExperiment({ rows, lab, api, record, otherTab, ope
     };
 
     // A page on another site, on top, with this row's session in the browser.
-    cells.forgedWorks = await forgedRequestCell(lab, openPage, attacker.value, pageOrigin, strategy.serverMode);
+    cells.forgedWorks = await forgedRequestCell(lab, openPage, attacker.value, pageOrigin, strategy.serverMode, row.weakened.includes('samesite-none'));
 
     // A fresh page over this tab's storage: what a reload starts with.
     const reloadAt = since();
     const reloaded = row.createStrategy();
-    const afterReload = await restoreAsAFreshPage(client, reloaded, 'After the reload, the page');
+    const afterReload = await restoreAsAFreshPage(client, reloaded, 'after the reload, the page');
     cells.survivesReload = { yes: afterReload.signedIn, seen: afterReload.seen, evidence: linksFrom(reloadAt, 'request') };
     const live = afterReload.signedIn ? reloaded : strategy;
 
@@ -151,7 +151,14 @@ function replayCell(replay: Replay, evidence: Evidence[]): Cell {
   return { yes: worked.length > 0, seen, evidence };
 }
 
-async function forgedRequestCell(lab: LabRequests, openPage: (url: string) => void, attacker: string, pageOrigin: string, strategy: string): Promise<Cell> {
+async function forgedRequestCell(
+  lab: LabRequests,
+  openPage: (url: string) => void,
+  attacker: string,
+  pageOrigin: string,
+  strategy: string,
+  sameSiteNone: boolean,
+): Promise<Cell> {
   const run = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
   openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}`);
   const evidence: Evidence[] = [{ label: "the app's record of this run", href: `/api/attack-lab/foreign-requests?run=${run}` }];
@@ -175,9 +182,11 @@ async function forgedRequestCell(lab: LabRequests, openPage: (url: string) => vo
   const byDefence = new Map<string, number>();
   for (const request of requests) byDefence.set(request.refusedBy ?? 'other', (byDefence.get(request.refusedBy ?? 'other') ?? 0) + 1);
   const withCookie = requests.filter((request) => request.carried.credentialCookies.length > 0).length;
+  // SameSite=None let the cookie go, so the browser itself kept it back: it blocks third-party cookies.
+  const why = withCookie === 0 && sameSiteNone ? ' This browser sent no cookie although SameSite=None allowed it: it blocks third-party cookies.' : '';
   return {
     yes: false,
-    seen: `${requests.length} forged requests arrived, ${withCookie === 0 ? 'none with a credential cookie' : `${withCookie} with a credential cookie`}; refused by ${[...byDefence].map(([defence, count]) => `${defence} (${count})`).join(', ')}.`,
+    seen: `${requests.length} forged requests arrived, ${withCookie === 0 ? 'none with a credential cookie' : `${withCookie} with a credential cookie`}; refused by ${[...byDefence].map(([defence, count]) => `${defence} (${count})`).join(', ')}.${why}`,
     evidence,
   };
 }

@@ -1,6 +1,6 @@
 import { expect, JWT, readStorage, STORAGE_KEYS, test, tokenInspector } from '../../support/fixtures.js';
 
-test('header mode: the tokens sit in localStorage, readable by any script, and travel in the Authorization header', async ({ signedInPage: page }) => {
+test('localStorage: the tokens sit in localStorage, readable by any script, and travel in the Authorization header', async ({ signedInPage: page }) => {
   const accessToken = await readStorage(page, STORAGE_KEYS.accessToken);
   const refreshToken = await readStorage(page, STORAGE_KEYS.refreshToken);
   expect(accessToken).toMatch(JWT);
