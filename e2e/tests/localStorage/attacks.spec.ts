@@ -15,7 +15,7 @@ test('localStorage: the XSS payload steals both tokens (and refreshes for fresh 
   await expect(lab.getByRole('status').filter({ hasText: 'Stolen' })).toHaveText("Stolen: 4 tokens. The attacker's replay worked.");
 
   // What the collector holds, asked directly: both tokens left the page, and no cookie (there is none).
-  const stolen = (await attacker.loot()).find((loot) => (loot.data.localStorage as Record<string, string>)[STORAGE_KEYS.accessToken] === accessToken);
+  const stolen = (await attacker.loot()).find((loot) => (loot.data.localStorage as Record<string, string> | undefined)?.[STORAGE_KEYS.accessToken] === accessToken);
   expect(stolen, 'the access token is in the collector').toBeDefined();
   expect(stolen!.from).toBe(new URL(page.url()).origin);
   expect((stolen!.data.localStorage as Record<string, string>)[STORAGE_KEYS.refreshToken]).toBe(refreshToken);

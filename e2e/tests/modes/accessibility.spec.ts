@@ -22,6 +22,7 @@ async function seriousViolations(page: Page): Promise<string[]> {
 }
 
 test('no serious or critical accessibility violation, logged out and logged in with the lab run; a screenshot of the mode', async ({ page, signIn, storageMode }) => {
+  test.setTimeout(90_000); // two axe passes and both attacks, on a busy two-core machine
   await page.goto('/');
   await sessionRegion(page).getByRole('radio', { name: MODE_RADIO[storageMode] }).check();
   await expect(sessionRegion(page).getByRole('button', { name: 'Log in' })).toBeVisible();

@@ -147,7 +147,11 @@ function replayCell(replay: Replay, evidence: Evidence[]): Cell {
     const challenge = attempt.challenge ? ` (WWW-Authenticate: ${attempt.challenge})` : '';
     return `${REPLAYED_AS[attempt.credential]}: ${attempt.status ?? 'no answer'}${code}${challenge}`;
   };
-  const seen = `GET /api/private from the attacker's server, ${replay.attempts.map(describe).join('; ')}.`;
+  // The same token found in several places is replayed once per place: say each outcome once, with how often.
+  const outcomes = new Map<string, number>();
+  for (const attempt of replay.attempts) outcomes.set(describe(attempt), (outcomes.get(describe(attempt)) ?? 0) + 1);
+  const listed = [...outcomes].map(([outcome, times]) => (times > 1 ? `${outcome} (${times} tokens)` : outcome));
+  const seen = `GET /api/private from the attacker's server, ${listed.join('; ')}.`;
   return { yes: worked.length > 0, seen, evidence };
 }
 
