@@ -16,7 +16,8 @@ let t: TestApp;
 let key: DpopKey;
 let otherKey: DpopKey;
 beforeAll(async () => {
-  t = await startTestApp();
+  // lb.internal: a name the app answers for (a balancer's) that is not one of its origins.
+  t = await startTestApp({ env: { ALLOWED_HOSTS: 'lb.internal' } });
   [key, otherKey] = await Promise.all([createDpopKey(), createDpopKey()]);
 });
 afterAll(() => t.close());
@@ -38,7 +39,8 @@ describe('a valid DPoP flow', () => {
     expect(Value.Check(LoginResponse, body)).toBe(true);
     expect(decodeJwt(accessToken).cnf).toEqual({ jkt: key.jkt });
     expect(decodeJwt(refreshToken).cnf).toEqual({ jkt: key.jkt });
-    expect(response.headers['set-cookie']).toBeUndefined();
+    // No credential cookie: only the device cookie every login sets (for the login limits).
+    expect(response.cookies.map((cookie) => cookie.name)).toEqual([expect.stringMatching(/^jwtlab_device_/)]);
   });
 
   it('answers /api/private and /api/auth/session with a fresh proof per request, via "dpop"', async () => {

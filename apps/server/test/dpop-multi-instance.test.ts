@@ -25,7 +25,7 @@ let key: DpopKey;
 beforeAll(async () => {
   redis = await startRedisServer();
   dataDir = await mkdtemp(path.join(tmpdir(), 'jwt-lab-dpop-multi-'));
-  const env = { DATA_DIR: dataDir, REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniqueKeyPrefix('dpop-multi'), PASSWORD_HASH_COST: '12', PUBLIC_URL, ATTACK_LAB: 'false' };
+  const env = { DATA_DIR: dataDir, REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniqueKeyPrefix('dpop-multi'), PUBLIC_URL, ATTACK_LAB: 'false' };
   [a, b, key] = await Promise.all([startServerProcess(env), startServerProcess(env), createDpopKey()]);
 }, 60_000);
 

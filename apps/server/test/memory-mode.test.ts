@@ -154,6 +154,17 @@ describe('refresh in memory mode', () => {
     expect((await refresh(session, { 'x-csrf-token': session.csrfToken })).statusCode).toBe(200);
   });
 
+  it('refuses a request carrying the refresh cookie twice (cookie tossing), judged by neither copy', async () => {
+    const session = await t.loginMemory();
+    const tossed = await t.inject({
+      method: 'POST',
+      url: '/api/auth/refresh',
+      headers: { ...SAME_ORIGIN, 'x-csrf-token': session.csrfToken, cookie: `${MEMORY_REFRESH_COOKIE}=${session.refreshCookie}; ${MEMORY_REFRESH_COOKIE}=forged` },
+    });
+    expect(errorOf(tossed)).toMatchObject({ status: 401, error: 'invalid_token' });
+    expect((await refresh(session, { ...SAME_ORIGIN, 'x-csrf-token': session.csrfToken })).statusCode).toBe(200);
+  });
+
   it('detects a replayed refresh cookie and ends the session: the newest access token fails too', async () => {
     const session = await t.loginMemory();
     const first = await refresh(session, { 'x-csrf-token': session.csrfToken });

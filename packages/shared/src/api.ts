@@ -77,7 +77,7 @@ export type CookieModeLogin = Static<typeof CookieModeLogin>;
  * Memory mode: the access token in the body (the page keeps it in a JavaScript variable only); the
  * refresh token only in the HttpOnly refresh cookie. The CSRF token is also set as a readable,
  * SameSite=Strict cookie (MEMORY_CSRF_COOKIE) so that the page can prove a refresh after a reload
- * is its own (docs/decisions/011-memory-mode-refresh-after-reload.md).
+ * is its own (docs/decisions/012-memory-mode-refresh-after-reload.md).
  */
 export const MemoryModeLogin = Type.Object({
   mode: Type.Literal('memory'),
@@ -151,9 +151,35 @@ export const PrivateResponse = Type.Object({
 });
 export type PrivateResponse = Static<typeof PrivateResponse>;
 
+/** One of the user's live sessions, as GET /api/auth/sessions lists it. Times are ISO 8601. */
+export const SessionSummary = Type.Object({
+  id: Type.String(),
+  /** The session of the credential that asked. */
+  current: Type.Boolean(),
+  mode: CredentialMode,
+  createdAt: Type.String({ format: 'date-time' }),
+  /** When a token of the session was last accepted, to the minute. */
+  lastUsedAt: Type.String({ format: 'date-time' }),
+  /** When its refresh token expires, unless it is refreshed or revoked before. */
+  expiresAt: Type.String({ format: 'date-time' }),
+  /** A short description of the device from the login's User-Agent, e.g. "Firefox on Linux". */
+  userAgent: Type.String(),
+  /** The client address the login came from. */
+  ip: Type.String(),
+});
+export type SessionSummary = Static<typeof SessionSummary>;
+
+/** The user's live sessions, newest first. */
+export const SessionListResponse = Type.Object({ sessions: Type.Array(SessionSummary) });
+export type SessionListResponse = Static<typeof SessionListResponse>;
+
+export const SessionIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
+export type SessionIdParams = Static<typeof SessionIdParams>;
+
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
-  store: Type.Union([Type.Literal('sqlite'), Type.Literal('redis')]),
+  /** The engines in use. */
+  store: Type.Union([Type.Literal('sqlite'), Type.Literal('redis'), Type.Literal('postgres'), Type.Literal('postgres+redis')]),
 });
 export type HealthResponse = Static<typeof HealthResponse>;
 
@@ -238,6 +264,6 @@ export const DPOP_NONCE_HEADER = 'dpop-nonce';
 /**
  * Memory mode's readable CSRF cookie (not HttpOnly, SameSite=Strict, Path=/): after a reload the
  * page reads it from document.cookie and echoes it in X-CSRF-Token. A cross-site page cannot read
- * it; a script in the page can, which is the lesson (docs/decisions/011).
+ * it; a script in the page can, which is the lesson (docs/decisions/012).
  */
 export const MEMORY_CSRF_COOKIE = 'jwtlab_memory_csrf';

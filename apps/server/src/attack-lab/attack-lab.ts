@@ -10,17 +10,22 @@ import { describeForeignRequest, isForeignRequest } from './foreign-requests.js'
 import type { ForeignRequest, Loot } from '@jwt-lab/shared';
 import { attackLabRoutes } from './lab-routes.js';
 import { createRecentList, type RecentList } from './recent-list.js';
-import { ATTACKER_BIND_HOST } from './site-origins.js';
+import { ATTACKER_BIND_HOST, type IsAppPage } from './site-origins.js';
+import type { DeviceCookie } from '../transports/device-cookie.js';
 import type { WeakenedSessions } from './weakened-sessions.js';
 
 export interface AttackLabOptions {
   /** 0 picks a free port. */
   attackerPort: number;
-  publicUrl: string;
+  /** The app's own page origins: the only pages that may use the attacker's site. */
+  isAppPage: IsAppPage;
+  /** Where people reach the app: the attacker's DPoP proofs name it, as a real attacker's would. */
+  publicUrl: () => string;
   now: () => number;
   sessions: SessionService;
   /** The lab-only cookie sessions with defences off; the app registers their transport too. */
   weakenedSessions: WeakenedSessions;
+  deviceCookie: DeviceCookie;
 }
 
 export interface AttackLab {
@@ -46,7 +51,7 @@ const LOOT_KEPT = 20;
  * The attack lab, registered only while ATTACK_LAB is on: it records what other sites send to the
  * app, serves the lab's two routes, and owns the attacker's site (started by `listen`, closed with the app).
  */
-async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, now, sessions, weakenedSessions }: AttackLabOptions) {
+async function attackLabPlugin(app: FastifyInstance, { attackerPort, isAppPage, publicUrl, now, sessions, weakenedSessions, deviceCookie }: AttackLabOptions) {
   const foreignRequests = createRecentList<ForeignRequest>(FOREIGN_REQUESTS_KEPT);
   // Which CSRF check refused a request: the status alone cannot tell once a lab session lacks the Origin check.
   const csrfRefusals = new WeakMap<object, CsrfError['check']>();
@@ -59,7 +64,7 @@ async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, 
     attackerAddress: () => (site?.server.listening ? (site.server.address() as AddressInfo) : null),
     async listen() {
       if (site) return;
-      const starting = await buildAttackerSite({ loot, appUrl: appUrlOf(app.server.address()), publicUrl, now, log: app.log });
+      const starting = await buildAttackerSite({ loot, appUrl: appUrlOf(app.server.address()), isAppPage, publicUrl, now, log: app.log });
       try {
         await starting.listen({ port: attackerPort, host: ATTACKER_BIND_HOST });
       } catch (error) {
@@ -88,7 +93,7 @@ async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, 
     if (isForeignRequest(request)) foreignRequests.add(describeForeignRequest(request, reply, nextSeq++, now(), csrfRefusals.get(request)));
     done();
   });
-  await app.withTypeProvider<TypeBoxTypeProvider>().register(attackLabRoutes, { lab, sessions, weakenedSessions });
+  await app.withTypeProvider<TypeBoxTypeProvider>().register(attackLabRoutes, { lab, sessions, weakenedSessions, deviceCookie });
 }
 
 /** Where the attacker's server reaches the app: its own listening address, loopback for a wildcard one. */

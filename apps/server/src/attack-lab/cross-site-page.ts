@@ -1,7 +1,7 @@
 import { ApiError } from '../errors/api-error.js';
 import type { App } from '../routes/route-context.js';
 import { CrossSitePageQuery } from '@jwt-lab/shared';
-import { isAppPageOrigin } from './site-origins.js';
+import type { IsAppPage } from './site-origins.js';
 
 /**
  * The attacker's page: what any site the victim visits could do. Opened with the app's origin as
@@ -9,7 +9,7 @@ import { isAppPageOrigin } from './site-origins.js';
  * lab then reads, from the app, which check refused each one. Without `strategy` it fires the four
  * classic forgeries; with one, the forgeries that strategy is exposed to (see CrossSitePageQuery).
  */
-export async function crossSitePage(site: App, { publicUrl }: { publicUrl: string }) {
+export async function crossSitePage(site: App, { isAppPage }: { isAppPage: IsAppPage }) {
   site.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(INDEX_PAGE));
 
   site.get(
@@ -19,7 +19,7 @@ export async function crossSitePage(site: App, { publicUrl }: { publicUrl: strin
     async (request, reply) => {
       const { target, run = 'unlabelled', strategy = 'classic' } = request.query;
       // Only the app's own pages: this demo must not become a tool against other sites.
-      if (!isAppPageOrigin(target, publicUrl)) throw new ApiError('invalid_request', 'target must be the origin of the JWT Lab page (on loopback, or PUBLIC_URL).');
+      if (!isAppPage(target)) throw new ApiError('invalid_request', 'target must be the origin of the JWT Lab page (on loopback, or PUBLIC_URL).');
       return reply
         .header(
           'content-security-policy',

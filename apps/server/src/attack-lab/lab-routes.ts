@@ -4,19 +4,21 @@ import { AttackLabInfo, ForeignRequestsQuery, ForeignRequestsResponse, WeakenedL
 import type { SessionService } from '../auth/session-service.js';
 import { ApiError } from '../errors/api-error.js';
 import { assertSameOrigin } from '../transports/csrf.js';
+import type { DeviceCookie } from '../transports/device-cookie.js';
 import type { WeakenedSessions } from './weakened-sessions.js';
 
 export interface AttackLabRouteOptions {
   lab: AttackLab;
   sessions: SessionService;
   weakenedSessions: WeakenedSessions;
+  deviceCookie: DeviceCookie;
 }
 
 /**
  * What the page's lab asks the app: where the attacker lives, what other sites sent here, and a
  * cookie-mode login with some defences switched off on purpose (only this session loses them).
  */
-export async function attackLabRoutes(app: App, { lab, sessions, weakenedSessions }: AttackLabRouteOptions) {
+export async function attackLabRoutes(app: App, { lab, sessions, weakenedSessions, deviceCookie }: AttackLabRouteOptions) {
   app.get('/api/attack-lab', { schema: { response: { 200: AttackLabInfo } } }, async () => ({ attackerPort: lab.attackerAddress()?.port ?? null }));
 
   app.get(
@@ -39,7 +41,8 @@ export async function attackLabRoutes(app: App, { lab, sessions, weakenedSession
       if (weaken.includes('samesite-lax') && weaken.includes('samesite-none')) {
         throw new ApiError('invalid_request', 'Pick one SameSite value to relax to: samesite-lax or samesite-none.');
       }
-      const issued = await sessions.login(username, password, 'cookie', request.ip);
+      const { issued, device } = await sessions.login(username, password, 'cookie', { ip: request.ip, deviceToken: deviceCookie.read(request, username) });
+      deviceCookie.set(reply, username, device);
       weakenedSessions.weaken(issued.session.id, weaken);
       return { ...weakenedSessions.transport.deliver(reply, issued), weakened: [...weaken] };
     },

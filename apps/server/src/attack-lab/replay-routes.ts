@@ -9,12 +9,19 @@ export interface ReplayOptions {
   /** The app's own address, e.g. http://127.0.0.1:3000: the attacker calls it from its server. */
   appUrl: string;
   /** Where the app's page lives: the attacker's proofs name it in htu, as a real attacker's would. */
-  publicUrl: string;
+  publicUrl: () => string;
   /** The attacker's own DPoP key: it has the stolen token, but not the page's key. */
   attackerKey: Awaited<ReturnType<typeof createDpopProofSigner>>;
 }
 
-const JWT = /eyJ[\w-]*\.eyJ[\w-]*\.[\w-]+/g;
+/**
+ * A compact JWS, checked on one candidate at a time. Anchored at both ends, so it is linear in the
+ * candidate's length: the unanchored /eyJ[\w-]*\.eyJ.../g it replaces backtracked from every "eyJ"
+ * of a string like "eyJeyJeyJ…", quadratic work that let any page stall the event loop.
+ */
+const JWT = /^eyJ[\w-]*\.eyJ[\w-]*\.[\w-]+$/;
+/** What cannot be part of a JWT splits the text into candidates (in one linear pass). */
+const NOT_JWT_CHARACTERS = /[^\w.-]+/;
 const MAX_REPLAYS = 4;
 const REPLAY_TIMEOUT_MS = 5_000;
 
@@ -39,7 +46,7 @@ export async function replayRoutes(site: App, { loot, appUrl, publicUrl, attacke
     const asBearer = { authorization: `Bearer ${token.value}` };
     if (token.boundTo === null) return [await callApp(target, token, 'bearer', asBearer)];
     const scheme = { authorization: `DPoP ${token.value}` };
-    const proof = await attackerKey.sign({ htm: 'GET', htu: `${publicUrl}/api/private`, accessToken: token.value });
+    const proof = await attackerKey.sign({ htm: 'GET', htu: `${publicUrl()}/api/private`, accessToken: token.value });
     return Promise.all([
       callApp(target, token, 'bearer', asBearer),
       callApp(target, token, 'dpop-without-proof', scheme),
@@ -80,10 +87,23 @@ async function callApp(target: string, token: StolenToken | null, credential: Re
 /** Every JWT anywhere in the loot (JSON inside strings included), with where it was found. */
 export function findTokens(data: unknown, path: string[] = []): StolenToken[] {
   if (typeof data === 'string') {
-    return [...data.matchAll(JWT)].map(([value]) => ({ value, from: describePath(path), typ: headerType(value), boundTo: boundKeyOf(value) }));
+    return data
+      .split(NOT_JWT_CHARACTERS)
+      .map(trimDots)
+      .filter((candidate) => candidate.startsWith('eyJ') && JWT.test(candidate))
+      .map((value) => ({ value, from: describePath(path), typ: headerType(value), boundTo: boundKeyOf(value) }));
   }
   if (typeof data !== 'object' || data === null) return [];
   return Object.entries(data).flatMap(([key, value]) => findTokens(value, [...path, key]));
+}
+
+/** Without the dots a sentence may put around a token (a loop: a regex here could backtrack on long runs of dots). */
+function trimDots(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && text[start] === '.') start++;
+  while (end > start && text[end - 1] === '.') end--;
+  return text.slice(start, end);
 }
 
 function describePath([first = '', ...rest]: string[]): string {

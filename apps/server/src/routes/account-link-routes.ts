@@ -4,7 +4,7 @@ import { errorResponses, type App, type RouteContext } from './route-context.js'
 
 const ACCEPTED = 'If an account has this address, a message is on its way. The link in it works once, for a short while.';
 
-export async function accountLinkRoutes(app: App, { accountLinks, linkRequestThrottle, outbox, outboxPage }: RouteContext) {
+export async function accountLinkRoutes(app: App, { accountLinks, linkRequestLimits, outbox, outboxPage }: RouteContext) {
   // The two request routes answer 202 with one body whatever the address, and send after answering.
   for (const [url, send] of [
     ['/api/auth/verify-email/request', accountLinks.requestVerification],
@@ -13,8 +13,7 @@ export async function accountLinkRoutes(app: App, { accountLinks, linkRequestThr
     app.post(url, { schema: { body: LinkRequest, response: { 202: LinkRequestAccepted, ...errorResponses(400, 403, 413, 415, 429) } } }, async (request, reply) => {
       assertSameOrigin(request);
       const { email } = request.body;
-      await linkRequestThrottle.assertAllowed(request.ip, email);
-      await linkRequestThrottle.recordFailure(request.ip, email); // every request counts
+      await linkRequestLimits.count(request.ip, email); // every request counts, whatever the address
       send(email, (error) => request.log.error({ err: error }, 'could not send a link'));
       return reply.status(202).send({ message: ACCEPTED });
     });
@@ -26,9 +25,9 @@ export async function accountLinkRoutes(app: App, { accountLinks, linkRequestThr
     return { user, email, message: `${email} is confirmed.` };
   });
 
-  app.post('/api/auth/password-reset', { schema: { body: PasswordResetRequest, response: { 200: PasswordResetResponse, ...errorResponses(400, 403, 410, 413, 415) } } }, async (request) => {
+  app.post('/api/auth/password-reset', { schema: { body: PasswordResetRequest, response: { 200: PasswordResetResponse, ...errorResponses(400, 403, 410, 413, 415, 429, 503) } } }, async (request) => {
     assertSameOrigin(request);
-    const { user, sessionsRevoked } = await accountLinks.resetPassword(request.body.token, request.body.password);
+    const { user, sessionsRevoked } = await accountLinks.resetPassword(request.body.token, request.body.password, request.ip);
     return { user, sessionsRevoked, message: `Your password is changed, and every session of ${user.username} has been logged out (${sessionsRevoked}). Log in with the new password.` };
   });
 

@@ -1,21 +1,21 @@
 import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterResponse, SessionResponse } from '@jwt-lab/shared';
 import { Type } from 'typebox';
 import { requireAuth, type RequestAuth } from '../auth/authenticate.js';
-import { publicUser } from '../auth/session-service.js';
+import { publicUser } from '../auth/public-user.js';
 import { ApiError } from '../errors/api-error.js';
 import { assertSameOrigin } from '../transports/csrf.js';
 import { errorResponses, type App, type RouteContext } from './route-context.js';
 
 const NoContent = Type.Null();
 
-export async function authRoutes(app: App, { sessions, transports, hooks, accountLinks }: RouteContext) {
+export async function authRoutes(app: App, { sessions, transports, hooks, accountLinks, deviceCookie }: RouteContext) {
   app.post(
     '/api/auth/register',
-    { schema: { body: RegisterRequest, response: { 201: RegisterResponse, ...errorResponses(400, 403, 409, 413, 415) } } },
+    { schema: { body: RegisterRequest, response: { 201: RegisterResponse, ...errorResponses(400, 403, 409, 413, 415, 429, 503) } } },
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, email } = request.body;
-      const user = await sessions.register(username, password, email);
+      const user = await sessions.register(username, password, request.ip, email);
       if (email) accountLinks.sendVerification(user).catch((error: unknown) => request.log.error({ err: error }, 'could not send the verification message'));
       return reply.status(201).send({ user: publicUser(user) });
     },
@@ -23,14 +23,21 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
 
   app.post(
     '/api/auth/login',
-    { schema: { body: LoginRequest, response: { 200: LoginResponse, ...errorResponses(400, 401, 403, 413, 415, 429) } } },
+    { schema: { body: LoginRequest, response: { 200: LoginResponse, ...errorResponses(400, 401, 403, 413, 415, 429, 503) } } },
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, mode } = request.body;
       const transport = transports.byMode(mode);
       // Before the password is hashed: a DPoP login without a valid proof costs us nothing.
       const binding = transport.bindLogin ? await transport.bindLogin(request) : undefined;
-      const issued = await sessions.login(username, password, mode, request.ip, binding);
+      const { issued, device } = await sessions.login(
+        username,
+        password,
+        mode,
+        { ip: request.ip, userAgent: request.headers['user-agent'], deviceToken: deviceCookie.read(request, username) },
+        binding,
+      );
+      deviceCookie.set(reply, username, device);
       return transport.deliver(reply, issued);
     },
   );

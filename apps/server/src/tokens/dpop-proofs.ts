@@ -166,7 +166,7 @@ function sameText(a: string, b: string): boolean {
  * Stateless server nonces: an HMAC of the current time slot under a key of this process. A nonce
  * is current during its slot and the next, so a client asked for one has at least a slot to use it.
  * Instances do not share the key: behind a balancer without affinity a client may be asked again
- * (docs/decisions/012-dpop.md).
+ * (docs/decisions/013-dpop.md).
  */
 export function createDpopNonces({ now, slotSeconds = 300, key = randomBytes(32) }: { now: () => number; slotSeconds?: number; key?: Buffer }): DpopNonces {
   const slotAt = () => Math.floor(now() / 1000 / slotSeconds);

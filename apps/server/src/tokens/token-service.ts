@@ -32,6 +32,18 @@ export interface LinkTokenClaims {
   exp: number;
 }
 
+export interface DeviceTokenClaims {
+  sub: string;
+  /** The device's id: the login limit counts this device's failures apart from the username's. */
+  did: string;
+  iat: number;
+  exp: number;
+}
+
+/** Device cookies (OWASP's "device cookies"): their own type and audience, so never any other token. */
+export const DEVICE_TOKEN_TYPE = 'device+jwt';
+export const DEVICE_AUDIENCE = 'jwt-lab-devices';
+
 export interface TokenServiceOptions {
   keys: KeyRing;
   issuer: string;
@@ -42,6 +54,8 @@ export interface TokenServiceOptions {
   now: () => number;
   /** Lifetime of single-use link tokens, seconds. */
   linkTokenTtl?: number;
+  /** Lifetime of device tokens, seconds (default: the refresh token's). */
+  deviceTokenTtl?: number;
   /** How many verified access tokens to remember (0 turns the cache off). */
   verifiedTokenCacheSize?: number;
 }
@@ -66,9 +80,10 @@ export function createTokenService(options: TokenServiceOptions) {
   const nowSeconds = () => Math.floor(now() / 1000);
   const verified = createVerifiedTokenCache({ capacity: options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, now });
 
-  async function sign(payload: JWTPayload, typ: string, ttl: number, aud = audience) {
+  /** `notAfter` (ms): no token outlives its session's end (SESSION_MAX_AGE), whatever its own lifetime. */
+  async function sign(payload: JWTPayload, typ: string, ttl: number, aud = audience, notAfter = Infinity) {
     const iat = nowSeconds();
-    const exp = iat + ttl;
+    const exp = Math.min(iat + ttl, Math.floor(notAfter / 1000));
     const signer = keys.current();
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: keys.alg, typ, kid: signer.kid })
@@ -120,15 +135,18 @@ export function createTokenService(options: TokenServiceOptions) {
     return key;
   }
 
+  // A key taken out of the ring (a compromised one, say) must not keep vouching for cached tokens.
+  keys.onChange((kids) => verified.keepSignedBy(kids));
+
   return {
     accessTokenTtl,
     refreshTokenTtl,
 
     /** `cnf`: DPoP mode binds the token to the key whose thumbprint it names (RFC 9449, section 6). */
-    async issueAccessToken(subject: { sub: string; sid: string; cnf?: TokenConfirmation | undefined }) {
+    async issueAccessToken(subject: { sub: string; sid: string; cnf?: TokenConfirmation | undefined }, notAfter?: number) {
       const jti = randomUUID();
       const bound = subject.cnf === undefined ? {} : { cnf: { jkt: subject.cnf.jkt } };
-      const { token, iat, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti, ...bound }, ACCESS_TOKEN_TYPE, accessTokenTtl);
+      const { token, iat, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti, ...bound }, ACCESS_TOKEN_TYPE, accessTokenTtl, audience, notAfter);
       const claims: AccessTokenClaims = { iss: issuer, aud: audience, sub: subject.sub, iat, exp, jti, sid: subject.sid, ...bound };
       return { token, claims };
     },
@@ -137,16 +155,16 @@ export function createTokenService(options: TokenServiceOptions) {
       const cached = verified.get(token);
       if (cached) return cached;
       const claims = (await verify(token, ACCESS_TOKEN_TYPE, 'access')) as unknown as AccessTokenClaims;
-      verified.set(token, claims);
+      verified.set(token, claims, decodeProtectedHeader(token).kid!);
       return claims;
     },
 
     verifiedTokenCacheStats: verified.stats,
 
     /** The refresh token's jti is what the session store remembers, so that each one works once. */
-    async issueRefreshToken(subject: { sub: string; sid: string; jti: string; cnf?: TokenConfirmation | undefined }) {
+    async issueRefreshToken(subject: { sub: string; sid: string; jti: string; cnf?: TokenConfirmation | undefined }, notAfter?: number) {
       const bound = subject.cnf === undefined ? {} : { cnf: { jkt: subject.cnf.jkt } };
-      const { token, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti: subject.jti, ...bound }, REFRESH_TOKEN_TYPE, refreshTokenTtl);
+      const { token, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti: subject.jti, ...bound }, REFRESH_TOKEN_TYPE, refreshTokenTtl, audience, notAfter);
       return { token, exp };
     },
 
@@ -166,6 +184,16 @@ export function createTokenService(options: TokenServiceOptions) {
       const payload = (await verify(token, LINK_TOKEN_TYPE, 'refresh', LINK_AUDIENCE, 'purpose')) as unknown as LinkTokenClaims;
       if (payload.purpose !== purpose) throw new TokenError('invalid');
       return payload;
+    },
+
+    /** Proves that this browser logged in as `sub` before; a random `did` names the device. */
+    async issueDeviceToken(subject: { sub: string }) {
+      const { token, exp } = await sign({ sub: subject.sub, did: randomUUID(), jti: randomUUID() }, DEVICE_TOKEN_TYPE, options.deviceTokenTtl ?? refreshTokenTtl, DEVICE_AUDIENCE);
+      return { token, exp };
+    },
+
+    async verifyDeviceToken(token: string): Promise<DeviceTokenClaims> {
+      return (await verify(token, DEVICE_TOKEN_TYPE, 'refresh', DEVICE_AUDIENCE, 'did')) as unknown as DeviceTokenClaims;
     },
   };
 }

@@ -3,6 +3,7 @@ import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import type { SessionRecord } from '../stores/types.js';
 import { keyBoundTokenRefused } from './challenges.js';
+import { createCredentialCookieReader } from './credential-cookie.js';
 import { assertCsrfHeader, assertSameOrigin } from './csrf.js';
 import type { AccessCarrier, CredentialTransport, SessionDetails } from './transport.js';
 
@@ -54,6 +55,8 @@ export function createCookieTransport({ cookieSecure, accessTokenTtl, now }: Coo
     return { httpOnly: true, secure: cookieSecure || sameSite === 'none', sameSite };
   };
   const clearing: CookieSerializeOptions = { httpOnly: true, secure: cookieSecure, sameSite: 'strict' };
+  const readAccessCookie = createCredentialCookieReader(family.accessCookie);
+  const readRefreshCookie = createCredentialCookieReader(family.refreshCookie);
 
   /** Cookies ride along on requests a foreign page triggers: such a request must prove it is the page's own. */
   const assertOwnRequest = (request: FastifyRequest, session: SessionRecord) => {
@@ -66,7 +69,7 @@ export function createCookieTransport({ cookieSecure, accessTokenTtl, now }: Coo
     via: 'cookie',
     description: 'an HttpOnly cookie',
     carries: (request) => Boolean(request.cookies[family.accessCookie]),
-    read: (request) => request.cookies[family.accessCookie] ?? '',
+    read: (request) => readAccessCookie(request) ?? '',
     verifyHolder(_request, _accessToken, claims) {
       if (claims.cnf !== undefined) throw keyBoundTokenRefused();
       return undefined;
@@ -78,7 +81,7 @@ export function createCookieTransport({ cookieSecure, accessTokenTtl, now }: Coo
   return {
     mode: 'cookie',
     access,
-    readRefreshToken: (request) => request.cookies[family.refreshCookie] || undefined,
+    readRefreshToken: (request) => readRefreshCookie(request) || undefined,
     assertOwnRefresh: (request, session) => assertOwnRequest(request, session),
     deliver(reply, issued): CookieModeLogin {
       const refreshMaxAge = Math.max(0, Math.floor((issued.refreshExpiresAt - now()) / 1000));

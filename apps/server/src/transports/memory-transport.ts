@@ -1,6 +1,7 @@
 import { MEMORY_CSRF_COOKIE, type MemoryModeLogin } from '@jwt-lab/shared';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { REFRESH_COOKIE_PATH, type CookieTransportOptions } from './cookie-transport.js';
+import { createCredentialCookieReader } from './credential-cookie.js';
 import { assertCsrfHeader, assertSameOrigin } from './csrf.js';
 import type { AccessCarrier, CredentialTransport } from './transport.js';
 
@@ -16,16 +17,17 @@ const CSRF_COOKIE_PATH = '/';
  * reload the page has lost the CSRF token with its memory, so it is also set as a readable,
  * SameSite=Strict cookie that the page echoes: a cross-site page can neither read it nor make the
  * browser send the refresh cookie, while a script in the page can do both
- * (docs/decisions/011-memory-mode-refresh-after-reload.md).
+ * (docs/decisions/012-memory-mode-refresh-after-reload.md).
  */
 export function createMemoryTransport({ cookieSecure, accessTokenTtl, now }: CookieTransportOptions, bearer: AccessCarrier) {
   const refreshCookie: CookieSerializeOptions = { httpOnly: true, secure: cookieSecure, sameSite: 'strict', path: REFRESH_COOKIE_PATH };
   const csrfCookie: CookieSerializeOptions = { httpOnly: false, secure: cookieSecure, sameSite: 'strict', path: CSRF_COOKIE_PATH };
+  const readRefreshCookie = createCredentialCookieReader(MEMORY_REFRESH_COOKIE);
 
   return {
     mode: 'memory',
     access: bearer,
-    readRefreshToken: (request) => request.cookies[MEMORY_REFRESH_COOKIE] || undefined,
+    readRefreshToken: (request) => readRefreshCookie(request) || undefined,
     assertOwnRefresh(request, session) {
       assertSameOrigin(request);
       assertCsrfHeader(request, session.csrfToken);
