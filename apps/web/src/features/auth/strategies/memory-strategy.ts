@@ -17,7 +17,7 @@ export function readVisibleCookie(cookies: string, name: string): string | null 
  * the refresh token lives in the HttpOnly refresh cookie, which the browser keeps. After a reload
  * (or in a new tab) the page gets a new access token from the refresh route, proving that request
  * is its own with the CSRF token the server also set as a readable SameSite=Strict cookie
- * (docs/decisions/011): a cross-site page can neither read it nor make the browser send the
+ * (docs/decisions/012-memory-mode-refresh-after-reload.md): a cross-site page can neither read it nor make the browser send the
  * refresh cookie, but a script in this page can do both, which is the lesson of the lab.
  */
 export function createMemoryStrategy(readCookies: () => string = () => document.cookie): PageStrategy {

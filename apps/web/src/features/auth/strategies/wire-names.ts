@@ -6,5 +6,5 @@
 export const CSRF_HEADER = 'x-csrf-token';
 export const DPOP_HEADER = 'dpop';
 export const DPOP_NONCE_HEADER = 'dpop-nonce';
-/** Memory mode's readable CSRF cookie: how a reloaded page proves its refresh is its own (docs/decisions/011). */
+/** Memory mode's readable CSRF cookie: how a reloaded page proves its refresh is its own (docs/decisions/012-memory-mode-refresh-after-reload.md). */
 export const MEMORY_CSRF_COOKIE = 'jwtlab_memory_csrf';
