@@ -1,4 +1,4 @@
-import { act, render, screen, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeJwt } from '../../../test/fake-api';
 import { TokenInspector } from './TokenInspector';
@@ -91,7 +91,8 @@ describe('token inspector, DPoP', () => {
       />,
     );
     const region = inspector();
-    expect((await within(region).findByText(/^This page's key thumbprint/)).textContent).toContain('thumb-1');
+    // The thumbprint is read from the key asynchronously: wait for it rather than for the line.
+    await waitFor(() => expect(region.textContent).toContain("This page's key thumbprint: thumb-1"));
     const binding = within(region).getByRole('heading', { name: 'Key binding' }).nextElementSibling!;
     expect(binding.textContent).toContain("The token's cnf.jkt: thumb-1");
     expect(region.textContent).toContain('They match');
