@@ -14,6 +14,7 @@ import { RequestLogPanel } from '../features/request-log/components/RequestLogPa
 import type { RequestLog } from '../features/request-log/request-log-store';
 import type { SessionController } from '../features/auth/session/session-controller';
 import type { ApiClient } from '../lib/api-client';
+import { readScriptVisibleCookies } from '../features/auth/strategies/strategy-catalog';
 import { sideBySideRows } from './side-by-side-rows';
 
 interface AppProps {
@@ -61,6 +62,7 @@ export function App({ controller, requestLog, api }: AppProps) {
         <TokenInspector
           credential={session.phase === 'signed-in' ? session.credential : null}
           tokenHome={strategy.description.tokenHome}
+          readCookies={readScriptVisibleCookies}
           keyThumbprint={strategy.keyThumbprint}
           serverClaims={serverClaims}
           nextRefreshAt={session.nextRefreshAt}

@@ -1,7 +1,6 @@
 import type { WeakenedDefence } from '@jwt-lab/shared';
 import type { LabRow, LabStrategy } from '../features/attack-lab/side-by-side/rows';
-import { createCookieStrategy } from '../features/auth/strategies/cookie-strategy';
-import { browserStores, createStrategies, listStrategies } from '../features/auth/strategies/strategy-catalog';
+import { browserStores, createLabCookieStrategy, createStrategies, listStrategies } from '../features/auth/strategies/strategy-catalog';
 import type { ApiClient } from '../lib/api-client';
 
 /**
@@ -20,9 +19,6 @@ const DEFENCES_OFF: ReadonlyArray<{ id: string; weaken: WeakenedDefence[]; label
     label: 'Defences off: HttpOnly cookie with SameSite=None, no CSRF token and no Origin check',
   },
 ];
-
-/** A lab session's record sits apart from the ordinary cookie session's, as its cookies do. */
-const LAB_COOKIE_RECORD = 'jwtlab.labCookieSession';
 
 async function logInAs(api: ApiClient, strategy: LabStrategy, credentials: { username: string; password: string }) {
   const answer = await api.login(strategy, credentials);
@@ -43,7 +39,7 @@ export function sideBySideRows(): LabRow[] {
     id,
     label,
     weakened: weaken,
-    createStrategy: () => createCookieStrategy(localStorage, { recordKey: LAB_COOKIE_RECORD }),
+    createStrategy: () => createLabCookieStrategy(),
     async logIn(api, strategy, credentials) {
       const answer = await api.weakenedLogin(strategy, credentials, weaken);
       if (answer.ok) strategy.keep(answer.value, Date.now());

@@ -30,6 +30,14 @@ export function browserStores(): BrowserStores {
   return { local: localStorage, session: sessionStorage, readCookies: () => document.cookie };
 }
 
+/** A lab session's record sits apart from the ordinary cookie session's, as its cookies do (attack lab, defences off). */
+const LAB_COOKIE_RECORD = 'jwtlab.labCookieSession';
+
+/** The cookie strategy for the attack lab's defences-off sessions: the server names their cookies apart too. */
+export function createLabCookieStrategy(stores: BrowserStores = browserStores()): PageStrategy {
+  return createCookieStrategy(stores.local, { recordKey: LAB_COOKIE_RECORD });
+}
+
 /** The strategies in the order the page lists them. */
 export const listStrategies = (strategies: Strategies): PageStrategy[] => STRATEGY_IDS.map((id) => strategies[id]);
 

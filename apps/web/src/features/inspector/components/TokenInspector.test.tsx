@@ -20,7 +20,7 @@ afterEach(() => {
 describe('token inspector, header mode', () => {
   it('shows the three parts, the decoded header and claims, each explained', () => {
     render(
-      <TokenInspector credential={{ expiresAt: claims.exp * 1000, accessToken: token }} tokenHome='localStorage["jwtlab.accessToken"]' serverClaims={null} nextRefreshAt={null} />,
+      <TokenInspector credential={{ expiresAt: claims.exp * 1000, accessToken: token }} tokenHome='localStorage["jwtlab.accessToken"]' readCookies={() => ''} serverClaims={null} nextRefreshAt={null} />,
     );
     const region = inspector();
     const [header, payload, signature] = token.split('.');
@@ -38,7 +38,7 @@ describe('token inspector, header mode', () => {
 
   it('counts down to expiry every second and then shows the expired state', async () => {
     render(
-      <TokenInspector credential={{ expiresAt: claims.exp * 1000, accessToken: token }} tokenHome='localStorage["jwtlab.accessToken"]' serverClaims={null} nextRefreshAt={null} />,
+      <TokenInspector credential={{ expiresAt: claims.exp * 1000, accessToken: token }} tokenHome='localStorage["jwtlab.accessToken"]' readCookies={() => ''} serverClaims={null} nextRefreshAt={null} />,
     );
     const countdown = () => inspector().querySelector('.countdown p')?.textContent;
     expect(countdown()).toMatch(/^Access token expires in 4 min 12 s/);
@@ -63,6 +63,7 @@ describe('token inspector, cookie mode', () => {
       <TokenInspector
         credential={{ expiresAt: NOW + 60_000, accessToken: null }}
         tokenHome="an HttpOnly cookie"
+        readCookies={() => document.cookie}
         serverClaims={{ at: NOW, claims }}
         nextRefreshAt={NOW + 45_000}
       />,
@@ -85,6 +86,7 @@ describe('token inspector, DPoP', () => {
       <TokenInspector
         credential={{ expiresAt: claims.exp * 1000, accessToken: bound }}
         tokenHome='localStorage["jwtlab.dpop.accessToken"]'
+        readCookies={() => ''}
         keyThumbprint={async () => 'thumb-1'}
         serverClaims={null}
         nextRefreshAt={null}

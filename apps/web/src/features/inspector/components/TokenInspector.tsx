@@ -15,8 +15,8 @@ export interface TokenInspectorProps {
   credential: InspectedCredential | null;
   /** Where the strategy keeps the access token, in its own words. */
   tokenHome: string;
-  /** What any script on this page gets from document.cookie. */
-  readCookies?: () => string;
+  /** What any script on this page gets from document.cookie (the strategy module reads it). */
+  readCookies: () => string;
   /** DPoP: the thumbprint of the page's key, which a bound token names in cnf.jkt. */
   keyThumbprint?: (() => Promise<string | null>) | undefined;
   /** Claims from the last successful Load private data, with when they were read. */
@@ -41,7 +41,7 @@ export function TokenInspector(props: TokenInspectorProps) {
               {props.keyThumbprint && <KeyBinding token={credential.accessToken} keyThumbprint={props.keyThumbprint} />}
             </>
           ) : (
-            <HiddenToken serverClaims={props.serverClaims} cookies={(props.readCookies ?? (() => document.cookie))()} now={now} />
+            <HiddenToken serverClaims={props.serverClaims} cookies={props.readCookies()} now={now} />
           )}
         </>
       )}
