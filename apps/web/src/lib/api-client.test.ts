@@ -83,3 +83,40 @@ describe('api client', () => {
     expect(exchanges[0]?.at).toBe(1234);
   });
 });
+
+describe('api client and a DPoP nonce challenge', () => {
+  it('shows the strategy each answer and sends the request once more when it asks (RFC 9449 section 8), no more', async () => {
+    const sent: Array<{ nonce: string | null }> = [];
+    const answers = [
+      new Response(JSON.stringify({ error: 'use_dpop_nonce', message: 'Use the nonce.' }), {
+        status: 401,
+        headers: { 'dpop-nonce': 'n-1', 'www-authenticate': 'DPoP error="use_dpop_nonce"' },
+      }),
+      new Response(JSON.stringify({ error: 'use_dpop_nonce', message: 'Use the nonce.' }), {
+        status: 401,
+        headers: { 'dpop-nonce': 'n-2', 'www-authenticate': 'DPoP error="use_dpop_nonce"' },
+      }),
+    ];
+    let nonce: string | null = null;
+    const attacher = {
+      attach: () => {
+        sent.push({ nonce });
+        return { headers: {}, credentials: 'omit' as const, carrier: 'dpop' as const, csrfSent: false };
+      },
+      observe(response: Response) {
+        const offered = response.headers.get('dpop-nonce');
+        if (offered === null || offered === nonce) return false;
+        nonce = offered;
+        return true;
+      },
+    };
+    const exchanges: Exchange[] = [];
+    const api = createApiClient({ fetch: async () => answers.shift()!, onExchange: (exchange) => void exchanges.push(exchange) });
+
+    const result = await api.privateData(attacher);
+
+    expect(sent).toEqual([{ nonce: null }, { nonce: 'n-1' }]);
+    expect(exchanges.map((exchange) => exchange.status)).toEqual([401, 401]);
+    expect(result.ok ? null : result.error.code).toBe('use_dpop_nonce');
+  });
+});

@@ -1,4 +1,7 @@
-import { TOPICS } from '../claims';
+import { lazy, Suspense } from 'react';
+
+// The claims are words only, read after the page is usable: they load as their own small chunk.
+const CompareRows = lazy(() => import('./CompareRows'));
 
 export interface ComparedStrategy {
   id: string;
@@ -26,25 +29,17 @@ export function CompareTable({ strategies }: { strategies: readonly ComparedStra
               ))}
             </tr>
           </thead>
-          <tbody>
-            {TOPICS.map((topic) => (
-              <tr key={topic.topic}>
-                <th scope="row">
-                  {topic.topic}
-                  {topic.elsewhere && <a href={topic.elsewhere.href}>{topic.elsewhere.label}</a>}
-                </th>
-                {strategies.map((strategy) => {
-                  const claim = topic.claims[strategy.id];
-                  return (
-                    <td key={strategy.id} data-label={strategy.description.short}>
-                      {claim?.text ?? 'Not compared yet.'}{' '}
-                      {claim?.experiment && <a href={`#side-by-side-${strategy.id}-${claim.experiment}`}>the experiment</a>}
-                    </td>
-                  );
-                })}
-              </tr>
-            ))}
-          </tbody>
+          <Suspense
+            fallback={
+              <tbody>
+                <tr>
+                  <td colSpan={strategies.length + 1}>Loading the comparison…</td>
+                </tr>
+              </tbody>
+            }
+          >
+            <CompareRows strategies={strategies} />
+          </Suspense>
         </table>
       </div>
     </section>
