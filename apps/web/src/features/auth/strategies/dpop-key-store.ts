@@ -3,7 +3,7 @@
  * own object (structured clone), so a key created with `extractable: false` stays unreadable
  * there too: no script, this page's included, can get its private half out, only ask the browser
  * to sign with it. IndexedDB belongs to the origin, so a reload keeps the key and a new tab of the
- * origin uses the same one (docs/decisions/015-dpop-key-in-the-page.md).
+ * origin uses the same one (docs/decisions/016-dpop-key-in-the-page.md).
  */
 export interface DpopKeyStore {
   load(): Promise<CryptoKeyPair | null>;
