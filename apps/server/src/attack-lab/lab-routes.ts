@@ -33,7 +33,7 @@ export async function attackLabRoutes(app: App, { lab, sessions, weakenedSession
 
   app.post(
     '/api/attack-lab/weakened-login',
-    { schema: { body: WeakenedLoginRequest, response: { 200: WeakenedLoginResponse, ...errorResponses(400, 401, 403, 413, 415, 429) } } },
+    { schema: { body: WeakenedLoginRequest, response: { 200: WeakenedLoginResponse, ...errorResponses(400, 401, 403, 413, 415, 429, 503) } } },
     async (request, reply) => {
       // The same login CSRF rule as every login: the lab weakens the session, not the login.
       assertSameOrigin(request);

@@ -52,7 +52,6 @@ export function createWeakenedSessions(options: CookieTransportOptions) {
       if (weakened.size >= WEAKENED_SESSIONS_KEPT) weakened.delete(weakened.keys().next().value!);
       weakened.set(sessionId, [...weaken]);
     },
-    defencesOf,
   };
 }
 
