@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import type { LabRequests, LabResult, Loot, Replay, ReplayAttempt } from '../api/lab-requests';
+import { decodeJwt } from '../../../lib/jwt';
 import { runXssPayload, type XssOutcome } from '../xss-demo';
 import type { FoundToken } from '../xss-payload';
 import { AnswerLine } from './AnswerLine';
@@ -129,13 +130,14 @@ function lootRows(data: Record<string, unknown>): { where: string; value: string
 }
 
 function Verdict({ outcome }: { outcome: XssOutcome }) {
-  const { tokens, replay, storage } = outcome;
+  const { tokens, storage } = outcome;
   const keys = storage.indexedDB;
   if (tokens.length > 0) {
     const kinds = [...new Set(tokens.map((token) => TOKEN_KIND[token.typ ?? ''] ?? 'token'))].join(' and the ');
-    const worked = replay.ok && replay.value.attempts.some((attempt) => attempt.status === 200);
+    // Bound tokens (DPoP) name their key in cnf; the replay shows what that is worth away from the page.
+    const bound = tokens.some((token) => token.typ === 'at+jwt' && decodeJwt(token.value)?.claims.cnf !== undefined);
     return (
-      <p className={worked ? 'notice error' : 'notice'}>
+      <p className={bound ? 'notice' : 'notice error'}>
         <strong>Stolen: the {kinds}.</strong> Found at{' '}
         {tokens.map((token, index) => (
           <span key={token.value}>
@@ -144,9 +146,9 @@ function Verdict({ outcome }: { outcome: XssOutcome }) {
           </span>
         ))}
         .{' '}
-        {worked
-          ? 'The attacker can use them from anywhere until they expire or the session is logged out; with a refresh token it can even mint new access tokens.'
-          : 'They are bound to a key that stays in this browser: without a proof signed by it, the server refuses them.'}
+        {bound
+          ? 'They are bound to a key that stays in this browser: without a proof signed by it, the server refuses them.'
+          : 'The attacker can use them from anywhere until they expire or the session is logged out; with a refresh token it can even mint new access tokens.'}
         {keys.length > 0 &&
           ` The script found the key too (${keys.map((key) => (key.exportRefused ? `export refused: ${key.exportRefused}` : 'exported!')).join('; ')}).`}
       </p>
