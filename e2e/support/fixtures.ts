@@ -235,3 +235,18 @@ export const tokenInspector = (page: Page): Locator => page.getByRole('region', 
 export const readStorage = (page: Page, key: string) => page.evaluate((name) => localStorage.getItem(name), key);
 
 export const JWT = /eyJ[\w-]*\.eyJ[\w-]*\.[\w-]+/;
+
+/** One part of a JWT (0: header, 1: claims) decoded; refuses anything that is not a JSON object. */
+export function jwtPart(token: string, part: 0 | 1): Record<string, unknown> {
+  const value: unknown = JSON.parse(Buffer.from(token.split('.')[part] ?? '', 'base64url').toString());
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JWT part');
+  return Object.fromEntries(Object.entries(value));
+}
+
+/** The CSRF token of cookie mode's record, as the page stored it (it is not a credential). */
+export async function readCookieSessionCsrfToken(page: Page): Promise<string> {
+  const record: unknown = JSON.parse((await readStorage(page, STORAGE_KEYS.cookieSession)) ?? 'null');
+  const csrfToken = typeof record === 'object' && record !== null ? (record as { csrfToken?: unknown }).csrfToken : undefined;
+  if (typeof csrfToken !== 'string') throw new Error('no cookie-mode session record in localStorage');
+  return csrfToken;
+}

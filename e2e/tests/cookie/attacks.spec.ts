@@ -1,9 +1,9 @@
 import { runCrossSiteRequest } from '../../support/cross-site.js';
-import { attackLab, expect, JWT, privateData, readStorage, STORAGE_KEYS, test } from '../../support/fixtures.js';
+import { attackLab, expect, JWT, privateData, readCookieSessionCsrfToken, test } from '../../support/fixtures.js';
 
 test('cookie mode: the XSS payload steals no token and the replay fails, but it can ride the session from the page', async ({ signedInPage: page, attacker, account }) => {
   const lab = attackLab(page);
-  const record = JSON.parse((await readStorage(page, STORAGE_KEYS.cookieSession))!) as { csrfToken: string };
+  const record = { csrfToken: await readCookieSessionCsrfToken(page) };
 
   await lab.getByRole('button', { name: 'Run XSS payload' }).click();
   await expect(lab.getByRole('status').filter({ hasText: 'stolen' })).toHaveText("No token stolen. The attacker's replay was refused.");

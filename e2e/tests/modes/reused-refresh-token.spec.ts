@@ -1,4 +1,4 @@
-import { expect, readStorage, sessionRegion, STORAGE_KEYS, test } from '../../support/fixtures.js';
+import { expect, readCookieSessionCsrfToken, readStorage, sessionRegion, STORAGE_KEYS, test } from '../../support/fixtures.js';
 
 test('a refresh token used twice ends the session in the page, with a clear message', async ({ signedInPage: page, storageMode, playwright, baseURL, consoleErrors }) => {
   test.skip(storageMode === 'dpop', "a thief cannot spend a DPoP-bound refresh token without the page's key: tests/dpop/ shows that refusal");
@@ -17,7 +17,7 @@ test('a refresh token used twice ends the session in the page, with a clear mess
       const headers = { cookie: `jwtlab_memory_refresh=${await cookie('jwtlab_memory_refresh')}`, 'x-csrf-token': await cookie('jwtlab_memory_csrf') };
       stolen = await thief.post('/api/auth/refresh', { headers, data: {} });
     } else {
-      const { csrfToken } = JSON.parse((await readStorage(page, STORAGE_KEYS.cookieSession))!) as { csrfToken: string };
+      const csrfToken = await readCookieSessionCsrfToken(page);
       stolen = await thief.post('/api/auth/refresh', { headers: { cookie: `jwtlab_refresh=${await cookie('jwtlab_refresh')}`, 'x-csrf-token': csrfToken }, data: {} });
     }
     expect(stolen.status(), 'the thief refreshes first').toBe(200);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
 import { chromiumExecutable } from '../../browser.js';
-import { expect, JWT, LIFETIME, MODE_RADIO, test, type Loot, type StorageMode } from '../../support/fixtures.js';
+import { expect, JWT, jwtPart, LIFETIME, MODE_RADIO, test, type Loot, type StorageMode } from '../../support/fixtures.js';
 
 // One press of Run every experiment, and every cell held against what the browser and the
 // attacker's collector really saw: the collector's records, the app's record of forged requests,
@@ -99,7 +99,7 @@ async function checkEveryCell(rows: Row[], observed: Observed, request: APIReque
 
     const [stolenRecord] = recordNumbers(row.cells['XSS reads the token']);
     const stolen = loot.get(stolenRecord!)!;
-    const tokens = [...JSON.stringify(stolen.data).matchAll(new RegExp(JWT, 'g'))].filter(([token]) => JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString()).typ === 'at+jwt');
+    const tokens = [...JSON.stringify(stolen.data).matchAll(new RegExp(JWT, 'g'))].filter(([token]) => jwtPart(token, 0).typ === 'at+jwt');
     expect(yes(row.cells['XSS reads the token']), `${row.header}: XSS reads the token, as the collector's record #${stolenRecord} shows`).toBe(tokens.length > 0);
 
     const replay = observed.replays[index]!;
