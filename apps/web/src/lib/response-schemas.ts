@@ -1,14 +1,21 @@
 import {
+  AttackLabInfo,
   CookieModeLogin,
+  DpopModeLogin,
   ErrorResponse,
+  ForeignRequestsResponse,
   HeaderModeLogin,
   LinkRequestAccepted,
+  Loot,
+  MemoryModeLogin,
   OutboxResponse,
   PasswordResetResponse,
   PrivateResponse,
   RegisterResponse,
+  ReplayResponse,
   SessionResponse,
   VerifyEmailResponse,
+  WeakenedLoginResponse,
 } from '@jwt-lab/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
@@ -23,12 +30,19 @@ export const RESPONSE_SCHEMAS = {
   register: RegisterResponse,
   headerLogin: HeaderModeLogin,
   cookieLogin: CookieModeLogin,
+  memoryLogin: MemoryModeLogin,
+  dpopLogin: DpopModeLogin,
   session: SessionResponse,
   privateData: PrivateResponse,
   linkRequestAccepted: LinkRequestAccepted,
   verifyEmail: VerifyEmailResponse,
   passwordReset: PasswordResetResponse,
   outbox: OutboxResponse,
+  attackLabInfo: AttackLabInfo,
+  foreignRequests: ForeignRequestsResponse,
+  weakenedLogin: WeakenedLoginResponse,
+  loot: Loot,
+  replay: ReplayResponse,
   error: ErrorResponse,
 } satisfies Record<string, TSchema>;
 
