@@ -92,7 +92,7 @@ export function renderSummary(results: BenchResults): string {
     '',
     `- Login, ${LOGINS_IN_FLIGHT} in flight: ${times(login.ratio.median)} a loop of scrypt (N=2^17) on the same core (${perSecond(login.loginsPerSec)} logins/s against ${login.scryptPerSec.toFixed(2)} hashes/s).`,
     `- Burst of ${BURST_LOGINS} logins at once: ${burstCounts(results)}, the slowest in ${(burst.slowestMs / 1000).toFixed(1)} s; \`/api/private\` p99 meanwhile ${burst.probe.p99Ms.toFixed(1)} ms.`,
-    `- Budgets: ${failed.length === 0 ? `all ${results.budgets.filter((budget) => budget.verdict === 'PASS').length} met` : `missed: ${failed.map((budget) => budget.name).join('; ')}`} ([every figure](docs/performance.md#latest-results)).`,
+    `- Budgets: ${failed.length === 0 ? `all ${results.budgets.filter((budget) => budget.verdict === 'PASS').length} met` : `missed: ${failed.map((budget) => `${budget.name} ${budget.limit}, measured ${budget.measured}`).join('; ')}`} ([every figure](docs/performance.md#latest-results)).`,
   ].join('\n');
 }
 
