@@ -18,14 +18,14 @@ describe('verified-token cache', () => {
     cache.set('header.payload.signatureA', claims(2000));
     expect(cache.get('header.payload.signatureB')).toBeUndefined();
     expect(cache.get('header.payload.signature')).toBeUndefined();
-    expect(cache.get('header.payload.signatureA')).toBeDefined();
+    expect(cache.get('header.payload.signatureA')).toEqual(claims(2000));
   });
 
   it('drops an entry at its exp', () => {
     let now = 1_999_000;
     const cache = createVerifiedTokenCache({ capacity: 10, now: () => now });
     cache.set('t', claims(2000));
-    expect(cache.get('t')).toBeDefined();
+    expect(cache.get('t')).toEqual(claims(2000));
     now = 2_000_000;
     expect(cache.get('t')).toBeUndefined();
     expect(cache.stats().size).toBe(0);
@@ -33,18 +33,19 @@ describe('verified-token cache', () => {
 
   it('stays within its capacity, evicting the oldest entry', () => {
     const cache = createVerifiedTokenCache({ capacity: 2, now: () => 0 });
-    cache.set('one', claims(2000));
-    cache.set('two', claims(2000));
-    cache.set('three', claims(2000));
+    cache.set('one', claims(2001));
+    cache.set('two', claims(2002));
+    cache.set('three', claims(2003));
     expect(cache.stats().size).toBe(2);
     expect(cache.get('one')).toBeUndefined();
-    expect(cache.get('two')).toBeDefined();
-    expect(cache.get('three')).toBeDefined();
+    expect(cache.get('two')).toEqual(claims(2002));
+    expect(cache.get('three')).toEqual(claims(2003));
   });
 
   it('capacity 0 turns it off', () => {
     const cache = createVerifiedTokenCache({ capacity: 0, now: () => 0 });
     cache.set('t', claims(2000));
     expect(cache.get('t')).toBeUndefined();
+    expect(cache.stats()).toEqual({ hits: 0, misses: 1, size: 0, capacity: 0 });
   });
 });

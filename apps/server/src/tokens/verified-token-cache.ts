@@ -1,4 +1,5 @@
 import type { AccessTokenClaims } from '@jwt-lab/shared';
+import { createBoundedMap } from '../collections/bounded-map.js';
 
 export interface VerifiedTokenCacheStats {
   hits: number;
@@ -19,8 +20,7 @@ export interface VerifiedTokenCacheStats {
  * - It never answers for revocation: sessions are still checked on every request, after this.
  */
 export function createVerifiedTokenCache({ capacity, now }: { capacity: number; now: () => number }) {
-  // A Map iterates in insertion order, so its first key is the oldest entry.
-  const entries = new Map<string, AccessTokenClaims>();
+  const entries = createBoundedMap<string, AccessTokenClaims>({ capacity });
   let hits = 0;
   let misses = 0;
 
@@ -41,10 +41,7 @@ export function createVerifiedTokenCache({ capacity, now }: { capacity: number; 
     },
 
     set(token: string, claims: AccessTokenClaims): void {
-      if (capacity === 0) return;
-      entries.delete(token);
       entries.set(token, claims);
-      if (entries.size > capacity) entries.delete(entries.keys().next().value!);
     },
 
     stats: (): VerifiedTokenCacheStats => ({ hits, misses, size: entries.size, capacity }),
