@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import apiReference from './api-reference/api-reference.js';
 import attackLab from './attack-lab/attack-lab.js';
 import { attackerConnectSources } from './attack-lab/site-origins.js';
 import { createAuthHooks } from './auth/authenticate.js';
@@ -119,6 +120,8 @@ export async function buildApp(options: AppOptions) {
   // why a strict connect-src is still worth having); off, the policy names nothing but 'self'.
   await app.register(securityHeaders, { connectSources: config.attackLab ? attackerConnectSources(config.attackerPort) : [] });
   await app.register(cookie);
+  // Before every route: it documents the routes registered after it.
+  await app.register(apiReference);
   if (config.attackLab) await app.register(attackLab, { attackerPort: config.attackerPort, publicUrl: config.publicUrl, now });
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);

@@ -6,6 +6,7 @@ import { ConfigError } from '../config/config.js';
 import { buildAttackerSite, type AttackerSite } from './attacker-site.js';
 import { describeForeignRequest, isForeignRequest } from './foreign-requests.js';
 import type { ForeignRequest, Loot } from '@jwt-lab/shared';
+import type { AttackLab } from './attack-lab-handle.js';
 import { attackLabRoutes } from './lab-routes.js';
 import { createRecentList, type RecentList } from './recent-list.js';
 import { ATTACKER_BIND_HOST } from './site-origins.js';
@@ -15,22 +16,6 @@ export interface AttackLabOptions {
   attackerPort: number;
   publicUrl: string;
   now: () => number;
-}
-
-export interface AttackLab {
-  /** Starts the attacker's site on loopback. Call it once the app listens: the replay targets the app's address. */
-  listen(): Promise<void>;
-  /** Where the attacker's site listens (loopback), or null while it does not. */
-  attackerAddress(): AddressInfo | null;
-  /** Requests other sites made browsers send to the app, newest first. */
-  readonly foreignRequests: RecentList<ForeignRequest>;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Present only while ATTACK_LAB is on. */
-    attackLab?: AttackLab;
-  }
 }
 
 const FOREIGN_REQUESTS_KEPT = 50;
