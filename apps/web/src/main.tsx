@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import './app/styles.css';
 import { createRequestLog } from './features/request-log/request-log-store';
+import { createSessionsList } from './features/sessions/sessions-list';
 import { createApiClient } from './lib/api-client';
 import { createCookieStrategy, createHeaderStrategy, readPreferredMode, savePreferredMode } from './lib/credential-strategy';
 import { createSessionController } from './lib/session-controller';
@@ -11,16 +12,25 @@ import { browserTabSync } from './lib/tab-sync';
 // Created once, outside React, so that StrictMode's double effects cannot restore or refresh twice.
 const requestLog = createRequestLog();
 const api = createApiClient({ onExchange: requestLog.record });
+const strategies = { header: createHeaderStrategy(), cookie: createCookieStrategy() };
 const controller = createSessionController({
   api,
-  strategies: { header: createHeaderStrategy(), cookie: createCookieStrategy() },
+  strategies,
   preferredMode: { read: readPreferredMode, save: savePreferredMode },
   tabs: browserTabSync(),
 });
 void controller.start();
+// Sessions are listed and revoked with the credential of the mode this page is logged in with.
+const activeStrategy = () => strategies[controller.getState().mode];
+const sessions = createSessionsList({
+  list: () => api.sessions(activeStrategy()),
+  revoke: (id) => api.revokeSession(activeStrategy(), id),
+  logOut: controller.logOut,
+  sessionEnded: controller.endedByServer,
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <App controller={controller} requestLog={requestLog} api={api} />
+    <App controller={controller} requestLog={requestLog} api={api} sessions={sessions} />
   </StrictMode>,
 );

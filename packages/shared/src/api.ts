@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { AccessTokenClaims } from './tokens.js';
 
-// Request and response bodies of every route of the HTTP API (see CONTRACT.md).
+// Request and response bodies of every route of the HTTP API (the README's API table; the running app
+// serves them as an OpenAPI document at /api/openapi.json).
 // The server validates and serialises with them; the web client parses every answer with them.
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]+$';
@@ -110,6 +111,26 @@ export type PublicJwk = Static<typeof PublicJwk>;
 
 export const JwksResponse = Type.Object({ keys: Type.Array(PublicJwk) });
 export type JwksResponse = Static<typeof JwksResponse>;
+
+/** One live login session of the user, as `GET /api/auth/sessions` lists it. */
+export const SessionSummary = Type.Object({
+  id: Type.String(),
+  /** True for the session of the credential that asked. */
+  current: Type.Boolean(),
+  mode: CredentialMode,
+  createdAt: Type.String({ format: 'date-time' }),
+  lastUsedAt: Type.String({ format: 'date-time' }),
+  expiresAt: Type.String({ format: 'date-time' }),
+  /** A short description of the device from its User-Agent ("Chrome on Linux"), when it sent one. */
+  userAgent: Type.Union([Type.String(), Type.Null()]),
+  /** The client address the session was last used from. */
+  ip: Type.Union([Type.String(), Type.Null()]),
+});
+export type SessionSummary = Static<typeof SessionSummary>;
+
+/** The user's live sessions, newest first. */
+export const SessionListResponse = Type.Object({ sessions: Type.Array(SessionSummary) });
+export type SessionListResponse = Static<typeof SessionListResponse>;
 
 // Single-use links: email verification and password reset.
 

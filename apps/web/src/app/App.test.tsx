@@ -9,7 +9,7 @@ import { App } from './App';
 function renderPage(api: FakeApi) {
   const tab = openTab(api, createFakeBrowser().join());
   void tab.controller.start();
-  render(<App controller={tab.controller} requestLog={tab.requestLog} api={tab.api} />);
+  render(<App controller={tab.controller} requestLog={tab.requestLog} api={tab.api} sessions={tab.sessions} />);
   return { ...tab, user: userEvent.setup() };
 }
 
@@ -124,7 +124,7 @@ describe('storage mode', () => {
     expect(loggedRequests()[0]).toEqual(['POST /api/auth/logout', '204', 'Authorization header', 'not sent']);
 
     await logIn(user);
-    expect(api.requests.at(-1)?.body).toMatchObject({ mode: 'cookie' });
+    expect(api.requests.filter((request) => request.path === '/api/auth/login').at(-1)?.body).toMatchObject({ mode: 'cookie' });
     expect(api.cookieJar.get('access')).toMatch(/^eyJ/);
     expect(JSON.stringify({ ...localStorage })).not.toContain('eyJ');
   });
@@ -151,10 +151,12 @@ describe('request log', () => {
       ['GET /api/private', '401', 'none', 'not sent'],
       ['POST /api/auth/logout', '204', 'cookie', 'sent'],
       ['GET /api/private', '200', 'cookie', 'not sent'],
+      ['GET /api/auth/sessions', '200', 'cookie', 'not sent'], // the Sessions region lists them after each login
       ['POST /api/auth/login', '200', 'none', 'not sent'],
       ['POST /api/auth/logout', '204', 'Authorization header', 'not sent'],
       ['POST /api/auth/refresh', '200', 'refresh token in the body', 'not sent'],
       ['GET /api/private', '200', 'Authorization header', 'not sent'],
+      ['GET /api/auth/sessions', '200', 'Authorization header', 'not sent'],
       ['POST /api/auth/login', '200', 'none', 'not sent'],
     ]);
   });

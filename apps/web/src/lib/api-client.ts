@@ -61,7 +61,7 @@ export function createApiClient({ fetch: send = (...args) => fetch(...args), onE
   /** `expected` names the schema of a successful answer; null for 204 No Content. */
   async function call<Name extends ResponseName>(
     strategy: Attacher,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     use: CredentialUse,
     expected: Name | null,
@@ -115,6 +115,9 @@ export function createApiClient({ fetch: send = (...args) => fetch(...args), onE
     privateData: (strategy: CredentialStrategy) => call(strategy, 'GET', '/api/private', 'read', 'privateData'),
     logout: (strategy: CredentialStrategy) => call(strategy, 'POST', '/api/auth/logout', 'change', null),
     logoutEverywhere: (strategy: CredentialStrategy) => call(strategy, 'POST', '/api/auth/logout-all', 'change', null),
+    sessions: (strategy: CredentialStrategy) => call(strategy, 'GET', '/api/auth/sessions', 'read', 'sessionList'),
+    revokeSession: (strategy: CredentialStrategy, id: string) =>
+      call(strategy, 'DELETE', `/api/auth/sessions/${encodeURIComponent(id)}`, 'change', null),
     requestVerificationLink: (request: LinkRequest) =>
       call(NO_CREDENTIAL, 'POST', '/api/auth/verify-email/request', 'none', 'linkRequestAccepted', request),
     requestPasswordResetLink: (request: LinkRequest) =>

@@ -7,6 +7,7 @@ import {
   PasswordResetResponse,
   PrivateResponse,
   RegisterResponse,
+  SessionListResponse,
   SessionResponse,
   VerifyEmailResponse,
 } from '@jwt-lab/shared';
@@ -24,6 +25,7 @@ export const RESPONSE_SCHEMAS = {
   headerLogin: HeaderModeLogin,
   cookieLogin: CookieModeLogin,
   session: SessionResponse,
+  sessionList: SessionListResponse,
   privateData: PrivateResponse,
   linkRequestAccepted: LinkRequestAccepted,
   verifyEmail: VerifyEmailResponse,

@@ -1,4 +1,5 @@
 import { createRequestLog } from '../features/request-log/request-log-store';
+import { createSessionsList } from '../features/sessions/sessions-list';
 import { createApiClient } from '../lib/api-client';
 import { createCookieStrategy, createHeaderStrategy, readPreferredMode, savePreferredMode } from '../lib/credential-strategy';
 import { createSessionController } from '../lib/session-controller';
@@ -36,11 +37,19 @@ export function createFakeBrowser() {
 export function openTab(api: FakeApi, tabs: TabSync) {
   const requestLog = createRequestLog();
   const client = createApiClient({ fetch: api.fetch, onExchange: requestLog.record });
+  const strategies = { header: createHeaderStrategy(), cookie: createCookieStrategy() };
   const controller = createSessionController({
     api: client,
-    strategies: { header: createHeaderStrategy(), cookie: createCookieStrategy() },
+    strategies,
     preferredMode: { read: readPreferredMode, save: savePreferredMode },
     tabs,
   });
-  return { controller, requestLog, api: client };
+  const activeStrategy = () => strategies[controller.getState().mode];
+  const sessions = createSessionsList({
+    list: () => client.sessions(activeStrategy()),
+    revoke: (id) => client.revokeSession(activeStrategy(), id),
+    logOut: controller.logOut,
+    sessionEnded: controller.endedByServer,
+  });
+  return { controller, requestLog, api: client, sessions };
 }

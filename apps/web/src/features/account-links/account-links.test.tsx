@@ -12,7 +12,7 @@ beforeEach(() => history.replaceState(null, '', '/'));
 function renderPage(api: FakeApi) {
   const tab = openTab(api, createFakeBrowser().join());
   void tab.controller.start();
-  render(<App controller={tab.controller} requestLog={tab.requestLog} api={tab.api} />);
+  render(<App controller={tab.controller} requestLog={tab.requestLog} api={tab.api} sessions={tab.sessions} />);
   return { ...tab, user: userEvent.setup() };
 }
 
