@@ -16,6 +16,7 @@ import errorHandler, { answerClientError, answerFrameworkError } from './plugins
 import securityHeaders from './plugins/security-headers.js';
 import webApp from './plugins/web-app.js';
 import { createFileOutbox } from './outbox/outbox.js';
+import { createSendQueue, type SendQueue } from './outbox/send-queue.js';
 import { accountLinkRoutes } from './routes/account-link-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { privateRoutes } from './routes/private-routes.js';
@@ -37,6 +38,13 @@ export interface AppOptions {
   webRoot?: string | null;
   loginThrottle?: Partial<typeof DEFAULT_LOGIN_THROTTLE>;
   linkRequestThrottle?: Partial<typeof DEFAULT_LINK_REQUEST_THROTTLE>;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Mail that handlers send after answering; drained when the app closes (tests await it too). */
+    sends: SendQueue;
+  }
 }
 
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
@@ -72,7 +80,13 @@ export async function buildApp(options: AppOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const stores: Stores = await createStores(config, app.log);
-  app.addHook('onClose', () => stores.close());
+  const sends = createSendQueue();
+  app.decorate('sends', sends);
+  // Messages still on their way go out before the stores they read from close.
+  app.addHook('onClose', async () => {
+    await sends.drain();
+    await stores.close();
+  });
 
   const keys = await loadKeyRing({
     alg: config.jwtAlg,
@@ -95,8 +109,8 @@ export async function buildApp(options: AppOptions) {
   const loginThrottle = createAttemptThrottle({ attempts: stores.attempts, ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle, now });
   const passwords = createPasswordHasher({ cost: config.passwordHashCost });
   const sessions = createSessionService({ stores, tokens, passwords, throttle: loginThrottle, now });
-  const outbox = createFileOutbox({ dir: path.join(config.dataDir, 'outbox'), now });
-  const accountLinks = createAccountLinks({ stores, tokens, passwords, outbox, publicUrl: config.publicUrl, linkTokenTtl: config.linkTokenTtl, now });
+  const outbox = createFileOutbox({ dir: path.join(config.dataDir, 'outbox'), now, onBadFile: (problem) => app.log.warn(problem) });
+  const accountLinks = createAccountLinks({ stores, tokens, passwords, outbox, sends, publicUrl: config.publicUrl, linkTokenTtl: config.linkTokenTtl, now });
   const linkRequestThrottle = createAttemptThrottle({ attempts: stores.attempts, scope: 'links', ...DEFAULT_LINK_REQUEST_THROTTLE, ...options.linkRequestThrottle, now });
   const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now });
   const context: RouteContext = {

@@ -8,7 +8,7 @@ import { describeForeignRequest, isForeignRequest } from './foreign-requests.js'
 import type { ForeignRequest, Loot } from '@jwt-lab/shared';
 import type { AttackLab } from './attack-lab-handle.js';
 import { attackLabRoutes } from './lab-routes.js';
-import { createRecentList, type RecentList } from './recent-list.js';
+import { createRecentList } from './recent-list.js';
 import { ATTACKER_BIND_HOST } from './site-origins.js';
 
 export interface AttackLabOptions {

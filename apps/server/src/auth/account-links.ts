@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LinkPurpose, PublicUser } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
 import type { Outbox } from '../outbox/outbox.js';
+import type { SendQueue } from '../outbox/send-queue.js';
 import type { Stores, UserRecord } from '../stores/types.js';
 import type { TokenService } from '../tokens/token-service.js';
 import type { PasswordHasher } from './passwords.js';
@@ -14,6 +15,8 @@ export interface AccountLinkOptions {
   tokens: TokenService;
   passwords: PasswordHasher;
   outbox: Outbox;
+  /** Messages go out after the answer, through this queue (drained when the app closes). */
+  sends: SendQueue;
   /** Links point here, never at the Host header of the request that asked (host header injection). */
   publicUrl: string;
   linkTokenTtl: number;
@@ -27,7 +30,7 @@ const passwordFingerprint = (passwordHash: string) => createHash('sha256').updat
  * Single-use links that stand in for email: verify an address, reset a forgotten password.
  * Each link is a JWT of its own type and audience, lives LINK_TOKEN_TTL, and is spent on first use.
  */
-export function createAccountLinks({ stores, tokens, passwords, outbox, publicUrl, linkTokenTtl, now }: AccountLinkOptions) {
+export function createAccountLinks({ stores, tokens, passwords, outbox, sends, publicUrl, linkTokenTtl, now }: AccountLinkOptions) {
   // The token rides in the fragment: browsers never send it to a server, so it cannot reach
   // access logs or a Referer header; the page reads it and removes it from the address bar.
   const linkTo = (route: string, token: string) => `${publicUrl}/#${route}?token=${token}`;
@@ -66,19 +69,21 @@ export function createAccountLinks({ stores, tokens, passwords, outbox, publicUr
      * the caller answers the same, at the same speed, whether or not any account matched.
      */
     requestVerification(email: string, onError: (error: unknown) => void): void {
-      void (async () => {
+      sends.later(async () => {
         for (const user of await stores.users.findByEmail(email)) if (!user.emailVerifiedAt) await sendVerification(user);
-      })().catch(onError);
+      }, onError);
     },
 
     requestPasswordReset(email: string, onError: (error: unknown) => void): void {
-      void (async () => {
+      sends.later(async () => {
         for (const user of await stores.users.findByEmail(email)) await sendReset(user);
-      })().catch(onError);
+      }, onError);
     },
 
-    /** After registration with an address. */
-    sendVerification,
+    /** After registration with an address: queued, so that the answer does not wait for it. */
+    queueVerification(user: UserRecord, onError: (error: unknown) => void): void {
+      sends.later(() => sendVerification(user), onError);
+    },
 
     async verifyEmail(token: string) {
       const user = await spend(token, 'verify-email', () => {});

@@ -54,6 +54,6 @@ class UsageError extends Error {}
 
 main(process.argv[2]).catch((error: unknown) => {
   const known = error instanceof ConfigError || error instanceof UsageError;
-  console.error(`jwt-lab keys: ${known ? (error as Error).message : String(error)}`);
+  console.error(`jwt-lab keys: ${known ? error.message : String(error)}`);
   process.exit(1);
 });

@@ -18,7 +18,7 @@ function envelopeFor(codes: readonly ErrorCode[]): ErrorResponseSchema {
   return Type.Object(
     { error: Type.Unsafe<ErrorCode>(Type.String({ enum: [...codes] })), message: Type.String() },
     { description },
-  ) as ErrorResponseSchema;
+  );
 }
 
 /**

@@ -19,7 +19,7 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
       assertSameOrigin(request);
       const { username, password, email } = request.body;
       const user = await sessions.register(username, password, email);
-      if (email) accountLinks.sendVerification(user).catch((error: unknown) => request.log.error({ err: error }, 'could not send the verification message'));
+      if (email) accountLinks.queueVerification(user, (error) => request.log.error({ err: error }, 'could not send the verification message'));
       return reply.status(201).send({ user: publicUser(user) });
     },
   );

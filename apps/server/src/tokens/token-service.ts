@@ -12,15 +12,16 @@ export class TokenError extends Error {
   }
 }
 
-export interface RefreshTokenClaims {
+// Type aliases, not interfaces: they are JWT payloads (which have an index signature) too.
+export type RefreshTokenClaims = {
   sub: string;
   sid: string;
   jti: string;
   iat: number;
   exp: number;
-}
+};
 
-export interface LinkTokenClaims {
+export type LinkTokenClaims = {
   sub: string;
   jti: string;
   purpose: LinkPurpose;
@@ -28,7 +29,7 @@ export interface LinkTokenClaims {
   pwd?: string;
   iat: number;
   exp: number;
-}
+};
 
 export interface TokenServiceOptions {
   keys: KeyRing;
@@ -78,7 +79,12 @@ export function createTokenService(options: TokenServiceOptions) {
     return { token, iat, exp };
   }
 
-  async function verify(token: string, typ: string, use: TokenUse, aud = audience, bindingClaim = 'sid'): Promise<JWTPayload> {
+  /**
+   * The claims of a genuine token of this type. `Claims` names what the checks below guarantee:
+   * jose requires every claim and checks iat and exp as numbers, and sub, jti and the binding
+   * claim are checked as strings here.
+   */
+  async function verify<Claims extends JWTPayload>(token: string, typ: string, use: TokenUse, aud = audience, bindingClaim = 'sid'): Promise<Claims> {
     if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid');
     const key = await keyFor(token, use);
     try {
@@ -94,7 +100,7 @@ export function createTokenService(options: TokenServiceOptions) {
       if (![payload.sub, payload.jti, payload[bindingClaim]].every((claim) => typeof claim === 'string')) {
         throw new TokenError('invalid');
       }
-      return payload;
+      return payload as Claims;
     } catch (error) {
       // jose checks the signature before any claim, so only a genuine token can be "expired".
       if (error instanceof joseErrors.JWTExpired) throw new TokenError('expired');
@@ -131,7 +137,7 @@ export function createTokenService(options: TokenServiceOptions) {
     async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
       const cached = verified.get(token);
       if (cached) return cached;
-      const claims = (await verify(token, ACCESS_TOKEN_TYPE, 'access')) as unknown as AccessTokenClaims;
+      const claims = await verify<AccessTokenClaims>(token, ACCESS_TOKEN_TYPE, 'access');
       verified.set(token, claims);
       return claims;
     },
@@ -145,8 +151,7 @@ export function createTokenService(options: TokenServiceOptions) {
     },
 
     async verifyRefreshToken(token: string): Promise<RefreshTokenClaims> {
-      const payload = await verify(token, REFRESH_TOKEN_TYPE, 'refresh');
-      return payload as unknown as RefreshTokenClaims;
+      return verify<RefreshTokenClaims>(token, REFRESH_TOKEN_TYPE, 'refresh');
     },
 
     /** A link token: its own typ and audience, so it is never an access or refresh token. */
@@ -157,7 +162,7 @@ export function createTokenService(options: TokenServiceOptions) {
     },
 
     async verifyLinkToken(token: string, purpose: LinkPurpose): Promise<LinkTokenClaims> {
-      const payload = (await verify(token, LINK_TOKEN_TYPE, 'refresh', LINK_AUDIENCE, 'purpose')) as unknown as LinkTokenClaims;
+      const payload = await verify<LinkTokenClaims>(token, LINK_TOKEN_TYPE, 'refresh', LINK_AUDIENCE, 'purpose');
       if (payload.purpose !== purpose) throw new TokenError('invalid');
       return payload;
     },

@@ -48,7 +48,7 @@ export async function startRedisServer() {
         return;
       } catch (error) {
         probe.disconnect();
-        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start: ${(error as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start: ${(error as Error).message}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }

@@ -54,6 +54,9 @@ export interface RecordedRequest {
   body: Record<string, unknown> | undefined;
 }
 
+/** The path a fetch call asked for, whichever form its first argument took. */
+export const requestPath = (input: RequestInfo | URL): string => (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+
 export function makeJwt(header: object, claims: object, signature = 'c2lnbmF0dXJl'): string {
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
   return `${encode(header)}.${encode(claims)}.${signature}`;
@@ -270,7 +273,7 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
   const fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const request: RecordedRequest = {
       method: init.method ?? 'GET',
-      path: String(input),
+      path: requestPath(input),
       headers: new Headers(init.headers),
       credentials: init.credentials,
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,

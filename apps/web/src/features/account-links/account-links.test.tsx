@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { App } from '../../app/App';
-import { createFakeApi, type FakeApi } from '../../test/fake-api';
+import { createFakeApi, requestPath, type FakeApi } from '../../test/fake-api';
 import { createFakeBrowser, openTab } from '../../test/tabs';
 
 type User = ReturnType<typeof userEvent.setup>;
@@ -197,7 +197,7 @@ describe('asking for a link', () => {
     const limited: FakeApi = {
       ...server,
       fetch: async (input, init) =>
-        String(input).endsWith('/request')
+        requestPath(input).endsWith('/request')
           ? new Response(JSON.stringify({ error: 'rate_limited', message: 'Too many failed attempts. Try again later.' }), { status: 429 })
           : server.fetch(input, init),
     };
