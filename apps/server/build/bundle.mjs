@@ -18,8 +18,8 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  // A native addon: loaded from node_modules at run time, as before.
-  external: ['better-sqlite3'],
+  // Native addons: loaded from node_modules at run time (each picks its platform's binary).
+  external: ['better-sqlite3', '@node-rs/argon2'],
   // Some bundled dependencies are CommonJS and call require() for Node's built-ins.
   banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
   // For reading stack traces: node --enable-source-maps dist/server.mjs.

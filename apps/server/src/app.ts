@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
@@ -8,11 +9,20 @@ import attackLab from './attack-lab/attack-lab.js';
 import { attackerConnectSources } from './attack-lab/site-origins.js';
 import { createAuthHooks } from './auth/authenticate.js';
 import { createAccountLinks } from './auth/account-links.js';
-import { createAttemptThrottle, DEFAULT_LINK_REQUEST_THROTTLE, DEFAULT_LOGIN_THROTTLE } from './auth/attempt-throttle.js';
+import { createHashQueue } from './auth/hash-queue.js';
 import { createPasswordHasher } from './auth/passwords.js';
+import {
+  createLinkRequestLimits,
+  createLoginLimits,
+  createPerClientLimit,
+  DEFAULT_LINK_REQUEST_LIMITS,
+  DEFAULT_LOGIN_LIMITS,
+  DEFAULT_PER_CLIENT_HASH_LIMITS,
+} from './auth/request-limits.js';
 import { createSessionService } from './auth/session-service.js';
 import type { Config } from './config/config.js';
 import errorHandler, { answerClientError, answerFrameworkError } from './plugins/error-handler.js';
+import hostAllowlist from './plugins/host-allowlist.js';
 import securityHeaders from './plugins/security-headers.js';
 import webApp from './plugins/web-app.js';
 import { createFileOutbox } from './outbox/outbox.js';
@@ -21,11 +31,14 @@ import { accountLinkRoutes } from './routes/account-link-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { privateRoutes } from './routes/private-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
+import { sessionRoutes } from './routes/session-routes.js';
 import type { RouteContext } from './routes/route-context.js';
+import { createAppOrigins } from './site/app-origins.js';
 import { createStores } from './stores/create-stores.js';
 import type { Stores } from './stores/types.js';
 import { loadKeyRing } from './tokens/key-ring.js';
 import { createTokenService } from './tokens/token-service.js';
+import { createDeviceCookie } from './transports/device-cookie.js';
 import { createTransports } from './transports/transports.js';
 
 export interface AppOptions {
@@ -36,8 +49,10 @@ export interface AppOptions {
   logStream?: NodeJS.WritableStream;
   /** Built SPA to serve at `/`; null serves the API only. */
   webRoot?: string | null;
-  loginThrottle?: Partial<typeof DEFAULT_LOGIN_THROTTLE>;
-  linkRequestThrottle?: Partial<typeof DEFAULT_LINK_REQUEST_THROTTLE>;
+  loginThrottle?: Partial<typeof DEFAULT_LOGIN_LIMITS>;
+  linkRequestThrottle?: Partial<typeof DEFAULT_LINK_REQUEST_LIMITS>;
+  /** Bounds of the password-hash queue (defaults: one hash per core in flight, HASH_QUEUE_WAIT_MS). */
+  hashQueue?: { maxInFlight?: number; maxWaitMs?: number; maxWaiting?: number };
 }
 
 declare module 'fastify' {
@@ -46,6 +61,14 @@ declare module 'fastify' {
     sends: SendQueue;
   }
 }
+
+/**
+ * "More hashes waiting than the server can finish in a few seconds" (the contract): past three seconds
+ * of expected wait a login is answered 503 server_busy at once. At 15-25 ms a hash on two cores that
+ * is about 300 waiting; the hard cap bounds memory whatever the speed.
+ */
+const HASH_QUEUE_WAIT_MS = 3_000;
+const HASH_QUEUE_MAX_WAITING = 1_000;
 
 export const DEFAULT_WEB_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../web/dist');
 const BODY_LIMIT_BYTES = 16 * 1024;
@@ -79,7 +102,7 @@ export async function buildApp(options: AppOptions) {
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const stores: Stores = await createStores(config, app.log);
+  const stores: Stores = await createStores({ ...config, now }, app.log);
   const sends = createSendQueue();
   app.decorate('sends', sends);
   // Messages still on their way go out before the stores they read from close.
@@ -90,7 +113,7 @@ export async function buildApp(options: AppOptions) {
 
   const keys = await loadKeyRing({
     alg: config.jwtAlg,
-    dataDir: config.dataDir,
+    storage: stores.signingKeys,
     secret: config.jwtSecret,
     previousSecret: config.jwtPreviousSecret,
     accessTokenTtl: config.accessTokenTtl,
@@ -104,24 +127,57 @@ export async function buildApp(options: AppOptions) {
     accessTokenTtl: config.accessTokenTtl,
     refreshTokenTtl: config.refreshTokenTtl,
     linkTokenTtl: config.linkTokenTtl,
+    deviceTokenTtl: config.sessionMaxAge,
     now,
   });
-  const loginThrottle = createAttemptThrottle({ attempts: stores.attempts, ...DEFAULT_LOGIN_THROTTLE, ...options.loginThrottle, now });
-  const passwords = createPasswordHasher({ cost: config.passwordHashCost });
-  const sessions = createSessionService({ stores, tokens, passwords, throttle: loginThrottle, now });
+  const origins = createAppOrigins({ publicUrl: config.publicUrl, host: config.host, port: config.port, allowedHosts: config.allowedHosts });
+  app.decorate('appOrigins', origins);
+  // PORT=0: links and own origins know the port only once the app listens.
+  app.addHook('onListen', async () => {
+    const address = app.server.address();
+    if (address !== null && typeof address === 'object') origins.bind(address.port);
+  });
+  const queue = createHashQueue({
+    maxInFlight: options.hashQueue?.maxInFlight ?? availableParallelism(),
+    maxWaitMs: options.hashQueue?.maxWaitMs ?? HASH_QUEUE_WAIT_MS,
+    maxWaiting: options.hashQueue?.maxWaiting ?? HASH_QUEUE_MAX_WAITING,
+  });
+  const passwords = createPasswordHasher({ queue });
+  const perClientHashLimits = { ...DEFAULT_PER_CLIENT_HASH_LIMITS, maxPerClient: config.registerLimit };
+  const linkRequestLimits = createLinkRequestLimits({ attempts: stores.attempts, limits: { ...DEFAULT_LINK_REQUEST_LIMITS, ...options.linkRequestThrottle }, now });
+  const sessions = createSessionService({
+    stores,
+    tokens,
+    passwords,
+    loginLimits: createLoginLimits({ attempts: stores.attempts, limits: { ...DEFAULT_LOGIN_LIMITS, ...options.loginThrottle }, now }),
+    registerLimits: createPerClientLimit({ attempts: stores.attempts, scope: 'register', limits: perClientHashLimits, now }),
+    linkRequestLimits,
+    sessionMaxAge: config.sessionMaxAge,
+    now,
+  });
   const outbox = createFileOutbox({ dir: path.join(config.dataDir, 'outbox'), now, onBadFile: (problem) => app.log.warn(problem) });
-  const accountLinks = createAccountLinks({ stores, tokens, passwords, outbox, sends, publicUrl: config.publicUrl, linkTokenTtl: config.linkTokenTtl, now });
-  const linkRequestThrottle = createAttemptThrottle({ attempts: stores.attempts, scope: 'links', ...DEFAULT_LINK_REQUEST_THROTTLE, ...options.linkRequestThrottle, now });
+  const accountLinks = createAccountLinks({
+    stores,
+    tokens,
+    passwords,
+    resetLimits: createPerClientLimit({ attempts: stores.attempts, scope: 'password-reset', limits: perClientHashLimits, now }),
+    outbox,
+    sends,
+    publicUrl: origins.publicUrl,
+    linkTokenTtl: config.linkTokenTtl,
+    now,
+  });
   const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now });
   const context: RouteContext = {
     sessions,
     transports,
+    deviceCookie: createDeviceCookie({ cookieSecure: config.cookieSecure, now }),
     hooks: createAuthHooks({ sessions, transports }),
     stores,
     keys,
     tokens,
     accountLinks,
-    linkRequestThrottle,
+    linkRequestLimits,
     outbox,
     outboxPage: config.outboxPage,
   };
@@ -133,12 +189,14 @@ export async function buildApp(options: AppOptions) {
   // While the lab is on, its demo payload may reach the attacker's collector (the lab explains
   // why a strict connect-src is still worth having); off, the policy names nothing but 'self'.
   await app.register(securityHeaders, { connectSources: config.attackLab ? attackerConnectSources(config.attackerPort) : [] });
+  await app.register(hostAllowlist, { origins });
   await app.register(cookie);
   // Before every route: it documents the routes registered after it.
   await app.register(apiReference);
-  if (config.attackLab) await app.register(attackLab, { attackerPort: config.attackerPort, publicUrl: config.publicUrl, now });
+  if (config.attackLab) await app.register(attackLab, { attackerPort: config.attackerPort, isAppPage: origins.isOwnOrigin, now });
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);
+  await app.register(sessionRoutes, context);
   await app.register(privateRoutes, context);
   await app.register(accountLinkRoutes, context);
   const webRoot = options.webRoot === undefined ? DEFAULT_WEB_ROOT : options.webRoot;

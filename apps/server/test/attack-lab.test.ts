@@ -17,7 +17,7 @@ const uniqueUsername = () => `lab_${process.pid}_${++counter}`;
 
 async function startLab(env: Record<string, string> = {}) {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'jwt-lab-attack-'));
-  const config = parseConfig({ DATA_DIR: dataDir, JWT_SECRET: TEST_SECRET, PASSWORD_HASH_COST: '12', LOG_LEVEL: 'silent', PORT: '0', ...env });
+  const config = parseConfig({ DATA_DIR: dataDir, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', PORT: '0', ...env });
   const app = await buildApp({ config, webRoot: null });
   /** Every request the app received at /api/private, as it arrived: to prove what a replay carried. */
   const privateRequests: Array<Record<string, unknown>> = [];

@@ -26,7 +26,8 @@ beforeAll(async () => {
     DATA_DIR: dataDir,
     REDIS_URL: redis.url,
     REDIS_KEY_PREFIX: uniqueKeyPrefix('multi-instance'),
-    PASSWORD_HASH_COST: '12',
+    // The load test registers its users from one address.
+    REGISTER_LIMIT: '1000',
   };
   [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
 }, 60_000);
@@ -134,20 +135,34 @@ describe('two instances on one Redis', () => {
     }
   });
 
-  it(`serves ${USERS_UNDER_LOAD} concurrent users over both instances, refusing every request after logout, with no 5xx`, async () => {
+  it(`serves ${USERS_UNDER_LOAD} concurrent users over both instances, refusing every request after logout, with no 5xx but load shedding`, async () => {
     const statuses: number[] = [];
     const afterLogout: Array<{ status: number; error: string | undefined }> = [];
+    let shed = 0;
     const record = <T extends { status: number }>(answer: T) => {
       statuses.push(answer.status);
       return answer;
+    };
+    // A burst past the password-hash capacity is answered 503 server_busy with Retry-After at once:
+    // this client does what a real one should, and comes back when told.
+    const hashing = async (call: () => ReturnType<typeof callApi>) => {
+      for (;;) {
+        const answer = await call();
+        if (answer.status !== 503 || answer.body?.error !== 'server_busy') return record(answer);
+        shed += 1;
+        const retryAfter = Number(answer.headers.get('retry-after'));
+        expect(retryAfter).toBeGreaterThan(0);
+        await new Promise((resolve) => setTimeout(resolve, retryAfter * 1000));
+      }
     };
     await Promise.all(
       Array.from({ length: USERS_UNDER_LOAD }, async (_, i) => {
         const [home, other] = i % 2 ? [a, b] : [b, a];
         const username = newUsername();
-        expect(record(await callApi(home, 'POST', '/api/auth/register', { body: { username, password: PASSWORD } })).status).toBe(201);
-        const loggedIn = record(await callApi(home, 'POST', '/api/auth/login', { body: { username, password: PASSWORD, mode: 'header' } }));
-        expect(loggedIn.status).toBe(200);
+        const registered = await hashing(() => callApi(home, 'POST', '/api/auth/register', { body: { username, password: PASSWORD } }));
+        expect(registered.status, JSON.stringify(registered.body)).toBe(201);
+        const loggedIn = await hashing(() => callApi(home, 'POST', '/api/auth/login', { body: { username, password: PASSWORD, mode: 'header' } }));
+        expect(loggedIn.status, JSON.stringify(loggedIn.body)).toBe(200);
         const { accessToken } = loggedIn.body as { accessToken: string };
         expect(record(await privateData(other, accessToken)).status).toBe(200);
         expect(record(await callApi(i % 4 < 2 ? home : other, 'POST', '/api/auth/logout', { token: accessToken })).status).toBe(204);
@@ -157,6 +172,7 @@ describe('two instances on one Redis', () => {
         }
       }),
     );
+    console.info(`${USERS_UNDER_LOAD} users at once: ${shed} password checks shed with 503 server_busy and retried`);
     expect(statuses.filter((status) => status >= 500)).toEqual([]);
     expect(afterLogout).toHaveLength(2 * USERS_UNDER_LOAD);
     expect(afterLogout.filter(({ status, error }) => status !== 401 || error !== 'token_revoked')).toEqual([]);

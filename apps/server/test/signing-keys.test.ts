@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRemoteJWKSet, decodeJwt, decodeProtectedHeader, exportJWK, generateKeyPair, importJWK, jwtVerify, SignJWT, type JWK, type JWTPayload } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
-import { keyRingFile, readStoredKeyRing, rotateStoredKeyRing, writeStoredKeyRing } from '../src/tokens/key-ring.js';
+import { keyRingFile, readStoredKeyRing, writeStoredKeyRing } from '../src/tokens/file-key-storage.js';
+import { rotateStoredKeyRing } from '../src/tokens/stored-key-ring.js';
 import { bearer, errorOf, startTestApp, type TestApp } from './support/test-app.js';
 
 // Asymmetric algorithms, the JWKS, and key rotation that logs nobody out.
@@ -198,5 +199,6 @@ describe('pnpm keys', () => {
     const bad = run('explode');
     expect(bad.status).toBe(1);
     expect(bad.stderr.trim()).toBe('jwt-lab keys: usage: pnpm keys list | pnpm keys rotate');
-  });
+    // Three CLI processes, each compiling TypeScript on start: seconds each on a busy machine.
+  }, 60_000);
 });

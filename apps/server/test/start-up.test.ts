@@ -18,7 +18,7 @@ afterAll(() => rm(dataDir, { recursive: true, force: true }));
 function startServer(env: Record<string, string>) {
   const child = spawn(process.execPath, ['--import', 'tsx', '--conditions=@jwt-lab/source', 'src/main.ts'], {
     cwd: SERVER_DIR,
-    env: { PATH: process.env.PATH, DATA_DIR: dataDir, PASSWORD_HASH_COST: '12', ...env },
+    env: { PATH: process.env.PATH, DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';

@@ -88,9 +88,35 @@ export const PrivateResponse = Type.Object({
 });
 export type PrivateResponse = Static<typeof PrivateResponse>;
 
+/** One of the user's live sessions, as GET /api/auth/sessions lists it. Times are ISO 8601. */
+export const SessionSummary = Type.Object({
+  id: Type.String(),
+  /** The session of the credential that asked. */
+  current: Type.Boolean(),
+  mode: CredentialMode,
+  createdAt: Type.String({ format: 'date-time' }),
+  /** When a token of the session was last accepted, to the minute. */
+  lastUsedAt: Type.String({ format: 'date-time' }),
+  /** When its refresh token expires, unless it is refreshed or revoked before. */
+  expiresAt: Type.String({ format: 'date-time' }),
+  /** A short description of the device from the login's User-Agent, e.g. "Firefox on Linux". */
+  userAgent: Type.String(),
+  /** The client address the login came from. */
+  ip: Type.String(),
+});
+export type SessionSummary = Static<typeof SessionSummary>;
+
+/** The user's live sessions, newest first. */
+export const SessionListResponse = Type.Object({ sessions: Type.Array(SessionSummary) });
+export type SessionListResponse = Static<typeof SessionListResponse>;
+
+export const SessionIdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 128 }) }, { additionalProperties: false });
+export type SessionIdParams = Static<typeof SessionIdParams>;
+
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
-  store: Type.Union([Type.Literal('sqlite'), Type.Literal('redis')]),
+  /** The engines in use. */
+  store: Type.Union([Type.Literal('sqlite'), Type.Literal('redis'), Type.Literal('postgres'), Type.Literal('postgres+redis')]),
 });
 export type HealthResponse = Static<typeof HealthResponse>;
 
@@ -111,26 +137,6 @@ export type PublicJwk = Static<typeof PublicJwk>;
 
 export const JwksResponse = Type.Object({ keys: Type.Array(PublicJwk) });
 export type JwksResponse = Static<typeof JwksResponse>;
-
-/** One live login session of the user, as `GET /api/auth/sessions` lists it. */
-export const SessionSummary = Type.Object({
-  id: Type.String(),
-  /** True for the session of the credential that asked. */
-  current: Type.Boolean(),
-  mode: CredentialMode,
-  createdAt: Type.String({ format: 'date-time' }),
-  lastUsedAt: Type.String({ format: 'date-time' }),
-  expiresAt: Type.String({ format: 'date-time' }),
-  /** A short description of the device from its User-Agent ("Chrome on Linux"), when it sent one. */
-  userAgent: Type.Union([Type.String(), Type.Null()]),
-  /** The client address the session was last used from. */
-  ip: Type.Union([Type.String(), Type.Null()]),
-});
-export type SessionSummary = Static<typeof SessionSummary>;
-
-/** The user's live sessions, newest first. */
-export const SessionListResponse = Type.Object({ sessions: Type.Array(SessionSummary) });
-export type SessionListResponse = Static<typeof SessionListResponse>;
 
 // Single-use links: email verification and password reset.
 

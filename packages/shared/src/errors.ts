@@ -22,6 +22,8 @@ export const ERROR_CODES = [
   'request_timeout',
   'unsupported_media_type',
   'store_unavailable',
+  'server_busy',
+  'misdirected_request',
   'internal_error',
 ] as const;
 

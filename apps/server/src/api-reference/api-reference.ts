@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifySchema } from 'fastify';
 import fp from 'fastify-plugin';
 import type { OpenAPIV3_1 } from 'openapi-types';
 import { Type } from 'typebox';
+import { errorResponses } from '../errors/error-responses.js';
 import { renderReferencePage, type ReferencePage } from './reference-page.js';
 import { SECURITY_SCHEMES } from './security.js';
 
@@ -16,17 +17,22 @@ export function tagOf(url: string): string {
   return (first === 'api' ? second : first).replace(/^\./, '') || 'other';
 }
 
+/** Answers every route can give before its own code runs: a foreign Host (plugins/host-allowlist.ts). */
+const ANSWERED_BY_EVERY_ROUTE = errorResponses('misdirected_request');
+
 /**
- * What the reference adds to a route's own schema: a tag from its path, and a description for each
- * success answer that has none (error answers describe their codes already, see error-responses.ts).
- * Copies only: the route's schemas stay as they are for validation and serialisation.
+ * What the reference adds to a route's own schema: a tag from its path, the answers every route
+ * gives, and a description for each success answer that has none (error answers describe their
+ * codes already, see error-responses.ts). Copies only: the route's schemas stay as they are for
+ * validation and serialisation.
  */
 export function describeRoute(schema: FastifySchema | undefined, url: string): FastifySchema {
-  const responses = (schema?.response ?? {}) as Record<string, Record<string, unknown>>;
+  const own = (schema?.response ?? {}) as Record<string, Record<string, unknown>>;
+  const responses: Record<string, Record<string, unknown>> = { ...ANSWERED_BY_EVERY_ROUTE, ...own };
   const described = Object.fromEntries(
     Object.entries(responses).map(([status, response]) => [status, response.description ? response : { ...response, description: STATUS_CODES[Number(status)] ?? status }]),
   );
-  return { ...schema, tags: schema?.tags ?? [tagOf(url)], ...(schema?.response ? { response: described } : {}) };
+  return { ...schema, tags: schema?.tags ?? [tagOf(url)], response: described };
 }
 
 /**
@@ -72,8 +78,8 @@ async function apiReference(app: FastifyInstance) {
       schema: {
         summary: 'This API reference as a page (rendered from the OpenAPI document).',
         tags: ['reference'],
-        produces: ['text/html'],
-        response: { 200: Type.String({ description: 'An HTML page: no script, styles allowed by hash only.' }) },
+        // The page is HTML; its errors are the JSON envelope like every other route's.
+        response: { 200: { description: 'An HTML page: no script, styles allowed by hash only.', content: { 'text/html': { schema: Type.String() } } } },
       },
     },
     async (_request, reply) => {

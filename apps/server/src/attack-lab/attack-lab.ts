@@ -9,12 +9,13 @@ import type { ForeignRequest, Loot } from '@jwt-lab/shared';
 import type { AttackLab } from './attack-lab-handle.js';
 import { attackLabRoutes } from './lab-routes.js';
 import { createRecentList } from './recent-list.js';
-import { ATTACKER_BIND_HOST } from './site-origins.js';
+import { ATTACKER_BIND_HOST, type IsAppPage } from './site-origins.js';
 
 export interface AttackLabOptions {
   /** 0 picks a free port. */
   attackerPort: number;
-  publicUrl: string;
+  /** The app's own page origins: the only pages that may use the attacker's site. */
+  isAppPage: IsAppPage;
   now: () => number;
 }
 
@@ -25,7 +26,7 @@ const LOOT_KEPT = 20;
  * The attack lab, registered only while ATTACK_LAB is on: it records what other sites send to the
  * app, serves the lab's two routes, and owns the attacker's site (started by `listen`, closed with the app).
  */
-async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, now }: AttackLabOptions) {
+async function attackLabPlugin(app: FastifyInstance, { attackerPort, isAppPage, now }: AttackLabOptions) {
   const foreignRequests = createRecentList<ForeignRequest>(FOREIGN_REQUESTS_KEPT);
   const loot = createRecentList<Loot>(LOOT_KEPT);
   let site: AttackerSite | null = null;
@@ -36,7 +37,7 @@ async function attackLabPlugin(app: FastifyInstance, { attackerPort, publicUrl, 
     attackerAddress: () => (site?.server.listening ? (site.server.address() as AddressInfo) : null),
     async listen() {
       if (site) return;
-      const starting = await buildAttackerSite({ loot, appUrl: appUrlOf(app.server.address()), publicUrl, now, log: app.log });
+      const starting = await buildAttackerSite({ loot, appUrl: appUrlOf(app.server.address()), isAppPage, now, log: app.log });
       try {
         await starting.listen({ port: attackerPort, host: ATTACKER_BIND_HOST });
       } catch (error) {

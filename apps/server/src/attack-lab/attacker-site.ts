@@ -7,12 +7,12 @@ import { crossSitePage } from './cross-site-page.js';
 import type { Loot } from '@jwt-lab/shared';
 import type { RecentList } from './recent-list.js';
 import { replayRoutes } from './replay-routes.js';
-import { isAppPageOrigin, isLoopbackHostname } from './site-origins.js';
+import { isLoopbackHostname, type IsAppPage } from './site-origins.js';
 
 export interface AttackerSiteOptions {
   loot: RecentList<Loot>;
   appUrl: string;
-  publicUrl: string;
+  isAppPage: IsAppPage;
   now: () => number;
   log: FastifyBaseLogger;
 }
@@ -24,7 +24,7 @@ const BODY_LIMIT_BYTES = 16 * 1024;
  * (and the in-memory loot) with the app. It never touches the app's stores or tokens: it sees the
  * app exactly as an outsider would, through HTTP.
  */
-export async function buildAttackerSite({ loot, appUrl, publicUrl, now, log }: AttackerSiteOptions) {
+export async function buildAttackerSite({ loot, appUrl, isAppPage, now, log }: AttackerSiteOptions) {
   const site = Fastify({
     loggerInstance: log.child({ site: 'attacker' }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -39,9 +39,10 @@ export async function buildAttackerSite({ loot, appUrl, publicUrl, now, log }: A
     // rebinding) would otherwise be same-origin with this site and read them.
     if (!isLoopbackHostname(request.hostname)) throw new ApiError('invalid_request', `The attacker's site answers on loopback names only.`);
     const origin = request.headers.origin;
-    if (origin !== undefined && isAppPageOrigin(origin, publicUrl)) {
-      reply.header('access-control-allow-origin', origin).header('vary', 'origin');
-    }
+    if (origin === undefined) return; // not a page: a test or a command on this machine
+    if (isAppPage(origin)) return void reply.header('access-control-allow-origin', origin).header('vary', 'origin');
+    // Another page (any site the victim's browser has open) must not feed or drive the collector.
+    if (request.method === 'POST') throw new ApiError('csrf_failed', `Only the JWT Lab page may use the attacker's collector and replay.`);
   });
   // Preflights: the lab's page may send JSON; other pages get no permission.
   site.options('/*', async (_request, reply) => {
@@ -57,7 +58,7 @@ export async function buildAttackerSite({ loot, appUrl, publicUrl, now, log }: A
   await site.register(errorHandler);
   await site.register(collectorRoutes, { loot, now });
   await site.register(replayRoutes, { loot, appUrl });
-  await site.register(crossSitePage, { publicUrl });
+  await site.register(crossSitePage, { isAppPage });
   return site;
 }
 

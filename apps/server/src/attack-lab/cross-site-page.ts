@@ -1,14 +1,14 @@
 import { ApiError } from '../errors/api-error.js';
 import type { App } from '../http/typed-app.js';
 import { CrossSitePageQuery } from '@jwt-lab/shared';
-import { isAppPageOrigin } from './site-origins.js';
+import type { IsAppPage } from './site-origins.js';
 
 /**
  * The attacker's page: what any site the victim visits could do. Opened with the app's origin as
  * `target`, it fires forged requests at the app's state-changing routes the moment it loads. The
  * lab then reads, from the app, which check refused each one.
  */
-export async function crossSitePage(site: App, { publicUrl }: { publicUrl: string }) {
+export async function crossSitePage(site: App, { isAppPage }: { isAppPage: IsAppPage }) {
   site.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(INDEX_PAGE));
 
   site.get(
@@ -18,7 +18,7 @@ export async function crossSitePage(site: App, { publicUrl }: { publicUrl: strin
     async (request, reply) => {
       const { target, run = 'unlabelled' } = request.query;
       // Only the app's own pages: this demo must not become a tool against other sites.
-      if (!isAppPageOrigin(target, publicUrl)) throw new ApiError('invalid_request', 'target must be the origin of the JWT Lab page (on loopback, or PUBLIC_URL).');
+      if (!isAppPage(target)) throw new ApiError('invalid_request', 'target must be the origin of the JWT Lab page (on loopback, or PUBLIC_URL).');
       return reply
         .header(
           'content-security-policy',

@@ -10,7 +10,14 @@ export interface ReplayOptions {
   appUrl: string;
 }
 
-const JWT = /eyJ[\w-]*\.eyJ[\w-]*\.[\w-]+/g;
+/**
+ * A compact JWS, checked on one candidate at a time. Anchored at both ends, so it is linear in the
+ * candidate's length: the unanchored /eyJ[\w-]*\.eyJ.../g it replaces backtracked from every "eyJ"
+ * of a string like "eyJeyJeyJ…", quadratic work that let any page stall the event loop.
+ */
+const JWT = /^eyJ[\w-]*\.eyJ[\w-]*\.[\w-]+$/;
+/** What cannot be part of a JWT splits the text into candidates (in one linear pass). */
+const NOT_JWT_CHARACTERS = /[^\w.-]+/;
 const MAX_REPLAYS = 4;
 const REPLAY_TIMEOUT_MS = 5_000;
 
@@ -61,10 +68,23 @@ async function callApp(target: string, token: StolenToken | null): Promise<Repla
 /** Every JWT anywhere in the loot (JSON inside strings included), with where it was found. */
 export function findTokens(data: unknown, path: string[] = []): StolenToken[] {
   if (typeof data === 'string') {
-    return [...data.matchAll(JWT)].map(([value]) => ({ value, from: describePath(path), typ: headerType(value) }));
+    return data
+      .split(NOT_JWT_CHARACTERS)
+      .map(trimDots)
+      .filter((candidate) => candidate.startsWith('eyJ') && JWT.test(candidate))
+      .map((value) => ({ value, from: describePath(path), typ: headerType(value) }));
   }
   if (typeof data !== 'object' || data === null) return [];
   return Object.entries(data).flatMap(([key, value]) => findTokens(value, [...path, key]));
+}
+
+/** Without the dots a sentence may put around a token (a loop: a regex here could backtrack on long runs of dots). */
+function trimDots(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && text[start] === '.') start++;
+  while (end > start && text[end - 1] === '.') end--;
+  return text.slice(start, end);
 }
 
 function describePath([first = '', ...rest]: string[]): string {

@@ -24,18 +24,9 @@ export function attackerConnectSources(attackerPort: number): string[] {
 }
 
 /**
- * Pages allowed to read the attacker's answers (CORS) and to be attacked by its cross-site page:
- * the app's own pages, which live on loopback (any port, so that the Vite dev server's page counts)
- * or at PUBLIC_URL. Never any site on the internet: loot holds real tokens.
+ * Pages allowed to use the attacker's site (read its answers through CORS, send it loot, ask for a
+ * replay, be attacked by its cross-site page): the app's own pages only, as the app's own origins
+ * say (PUBLIC_URL, and the loopback names on the app's port). Never any other site: loot holds real
+ * tokens, and a page on another loopback port is not the app.
  */
-export function isAppPageOrigin(origin: string, publicUrl: string): boolean {
-  let url: URL;
-  try {
-    url = new URL(origin);
-  } catch {
-    return false;
-  }
-  if (url.origin !== origin) return false;
-  if (url.origin === publicUrl) return true;
-  return (url.protocol === 'http:' || url.protocol === 'https:') && isLoopbackHostname(url.hostname);
-}
+export type IsAppPage = (origin: string) => boolean;

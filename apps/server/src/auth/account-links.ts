@@ -1,11 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { LinkPurpose, PublicUser } from '@jwt-lab/shared';
+import type { LinkPurpose } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
 import type { Outbox } from '../outbox/outbox.js';
 import type { SendQueue } from '../outbox/send-queue.js';
 import type { Stores, UserRecord } from '../stores/types.js';
 import type { TokenService } from '../tokens/token-service.js';
 import type { PasswordHasher } from './passwords.js';
+import type { PerClientLimiter } from './request-limits.js';
+import { publicUser } from './public-user.js';
 import { refuseTokenWith } from './token-refusal.js';
 
 const refuseLink = refuseTokenWith('link_expired', 'invalid_link');
@@ -14,11 +16,13 @@ export interface AccountLinkOptions {
   stores: Stores;
   tokens: TokenService;
   passwords: PasswordHasher;
+  /** A reset hashes the new password: limited per client like registration. */
+  resetLimits: PerClientLimiter;
   outbox: Outbox;
   /** Messages go out after the answer, through this queue (drained when the app closes). */
   sends: SendQueue;
   /** Links point here, never at the Host header of the request that asked (host header injection). */
-  publicUrl: string;
+  publicUrl: () => string;
   linkTokenTtl: number;
   now: () => number;
 }
@@ -30,10 +34,10 @@ const passwordFingerprint = (passwordHash: string) => createHash('sha256').updat
  * Single-use links that stand in for email: verify an address, reset a forgotten password.
  * Each link is a JWT of its own type and audience, lives LINK_TOKEN_TTL, and is spent on first use.
  */
-export function createAccountLinks({ stores, tokens, passwords, outbox, sends, publicUrl, linkTokenTtl, now }: AccountLinkOptions) {
+export function createAccountLinks({ stores, tokens, passwords, resetLimits, outbox, sends, publicUrl, linkTokenTtl, now }: AccountLinkOptions) {
   // The token rides in the fragment: browsers never send it to a server, so it cannot reach
   // access logs or a Referer header; the page reads it and removes it from the address bar.
-  const linkTo = (route: string, token: string) => `${publicUrl}/#${route}?token=${token}`;
+  const linkTo = (route: string, token: string) => `${publicUrl()}/#${route}?token=${token}`;
   const minutes = Math.round(linkTokenTtl / 60);
 
   async function sendVerification(user: UserRecord) {
@@ -60,8 +64,6 @@ export function createAccountLinks({ stores, tokens, passwords, outbox, sends, p
     check(user, claims);
     return user;
   }
-
-  const publicUser = (user: UserRecord): PublicUser => ({ id: user.id, username: user.username });
 
   return {
     /**
@@ -91,14 +93,24 @@ export function createAccountLinks({ stores, tokens, passwords, outbox, sends, p
       return { user: publicUser(user), email: user.email! };
     },
 
-    /** Sets the new password and ends every session of the user: whoever had the old one is out. */
-    async resetPassword(token: string, newPassword: string) {
+    /**
+     * Sets the new password and ends every session of the user: whoever had the old one is out.
+     * The new password is hashed before the link is spent, so a busy server (503 server_busy)
+     * leaves the link usable for the retry.
+     */
+    async resetPassword(token: string, newPassword: string, client: string) {
+      await tokens.verifyLinkToken(token, 'password-reset').catch(refuseLink);
+      const attempt = await resetLimits.count(client);
+      const passwordHash = await passwords.hash(newPassword).catch(async (error: unknown) => {
+        await attempt.release();
+        throw error;
+      });
       const user = await spend(token, 'password-reset', (current, claims) => {
         if (claims.pwd !== passwordFingerprint(current.passwordHash)) {
           throw new ApiError('invalid_link', 'The password has changed since this link was sent. Ask for a new one.');
         }
       });
-      await stores.users.setPasswordHash(user.id, await passwords.hash(newPassword));
+      await stores.users.setPasswordHash(user.id, passwordHash);
       const revoked = await stores.sessions.revokeAllForUser(user.id, now());
       return { user: publicUser(user), sessionsRevoked: revoked.length };
     },

@@ -28,8 +28,12 @@ describe('parseConfig', () => {
       refreshTokenTtl: 604_800,
       cookieSecure: true,
       redisUrl: undefined,
+      databaseUrl: undefined,
       logLevel: 'info',
-      passwordHashCost: 17,
+      publicUrl: undefined,
+      allowedHosts: [],
+      sessionMaxAge: 2_592_000,
+      registerLimit: 100,
     });
   });
 
@@ -47,7 +51,7 @@ describe('parseConfig', () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       LOG_LEVEL: 'warn',
     });
-    expect(config).toMatchObject({ port: 0, host: '0.0.0.0', dataDir: '/tmp/x', issuer: 'me', audience: 'you', accessTokenTtl: 60, refreshTokenTtl: 120, cookieSecure: false, redisUrl: 'redis://127.0.0.1:6379', logLevel: 'warn' });
+    expect(config).toMatchObject({ port: 0, host: '0.0.0.0', outboxPage: false, attackLab: false, dataDir: '/tmp/x', issuer: 'me', audience: 'you', accessTokenTtl: 60, refreshTokenTtl: 120, cookieSecure: false, redisUrl: 'redis://127.0.0.1:6379', logLevel: 'warn' });
     expect(config.jwtSecret?.length).toBe(32);
   });
 
@@ -64,8 +68,16 @@ describe('parseConfig', () => {
     [{ COOKIE_SECURE: 'maybe' }, 'COOKIE_SECURE'],
     [{ REDIS_URL: 'not a url' }, 'REDIS_URL'],
     [{ REDIS_URL: 'http://127.0.0.1:6379' }, 'REDIS_URL'],
+    [{ DATABASE_URL: 'not a url' }, 'DATABASE_URL'],
+    [{ DATABASE_URL: 'mysql://127.0.0.1:3306/app' }, 'DATABASE_URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL'],
-    [{ PASSWORD_HASH_COST: '8' }, 'PASSWORD_HASH_COST'],
+    [{ SESSION_MAX_AGE: '30d' }, 'SESSION_MAX_AGE'],
+    [{ SESSION_MAX_AGE: '10' }, 'SESSION_MAX_AGE'],
+    [{ ALLOWED_HOSTS: 'https://lb.example' }, 'ALLOWED_HOSTS'],
+    [{ ALLOWED_HOSTS: 'lb.example:8080' }, 'ALLOWED_HOSTS'],
+    [{ REGISTER_LIMIT: '0' }, 'REGISTER_LIMIT'],
+    [{ HOST: '0.0.0.0', ATTACK_LAB: 'true' }, 'ATTACK_LAB'],
+    [{ HOST: '10.1.2.3', OUTBOX_PAGE: 'true' }, 'OUTBOX_PAGE'],
     [{ TRUST_PROXY: 'everyone' }, 'TRUST_PROXY'],
     [{ PUBLIC_URL: 'ftp://files.example' }, 'PUBLIC_URL'],
     [{ LINK_TOKEN_TTL: '5' }, 'LINK_TOKEN_TTL'],
@@ -85,9 +97,19 @@ describe('parseConfig', () => {
     expect(parseConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy).toBe('10.0.0.0/8, 127.0.0.1');
   });
 
-  it('points links at PUBLIC_URL (its origin), by default at localhost on PORT', () => {
-    expect(parseConfig({ PORT: '4000' }).publicUrl).toBe('http://localhost:4000');
+  it('keeps PUBLIC_URL as its origin; unset, the app derives it from the port it binds (site/app-origins.test.ts)', () => {
+    expect(parseConfig({ PORT: '4000' }).publicUrl).toBeUndefined();
     expect(parseConfig({ PUBLIC_URL: 'https://lab.example/some/path' }).publicUrl).toBe('https://lab.example');
+  });
+
+  it('reads ALLOWED_HOSTS as lower-case names', () => {
+    expect(parseConfig({ ALLOWED_HOSTS: 'LB.example, 10.0.0.7,[::1]' }).allowedHosts).toEqual(['lb.example', '10.0.0.7', '[::1]']);
+  });
+
+  it('turns the outbox page and the attack lab off by default where others can connect', () => {
+    expect(parseConfig({ HOST: '0.0.0.0' })).toMatchObject({ outboxPage: false, attackLab: false });
+    expect(parseConfig({ HOST: '127.0.0.2' })).toMatchObject({ outboxPage: true, attackLab: true });
+    expect(parseConfig({ HOST: '::1' })).toMatchObject({ outboxPage: true, attackLab: true });
   });
 
   it('shows the outbox page locally and never by default in production', () => {

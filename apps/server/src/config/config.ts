@@ -17,13 +17,19 @@ export interface Config {
   refreshTokenTtl: number;
   cookieSecure: boolean;
   redisUrl: string | undefined;
+  /** PostgreSQL (`postgres://…`): users, links, login limits and signing keys, and sessions unless redisUrl is set. */
+  databaseUrl: string | undefined;
   /** Every Redis key and channel of this deployment starts with it, so deployments can share a Redis. */
   redisKeyPrefix: string;
   logLevel: LogLevel;
-  /** log2 of scrypt's N; 17 is OWASP's minimum for scrypt. */
-  passwordHashCost: number;
-  /** Where people reach the page; links in messages point here (never at a request's Host header). */
-  publicUrl: string;
+  /** Where people reach the page; links in messages point here (never at a request's Host header). Undefined: http://localhost:<the port bound>. */
+  publicUrl: string | undefined;
+  /** Host names answered besides PUBLIC_URL's host (and loopback names while HOST is loopback), lower case. */
+  allowedHosts: string[];
+  /** Seconds from login after which a session ends, however often it is refreshed. */
+  sessionMaxAge: number;
+  /** Registrations (and password resets) one client address may start per 15 minutes. */
+  registerLimit: number;
   /** Lifetime of single-use links (email verification, password reset), seconds. */
   linkTokenTtl: number;
   /** Whether the page may list the local outbox (every message, every link): for local runs only. */
@@ -69,9 +75,14 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     throw new ConfigError('REFRESH_TOKEN_TTL', `must be at least ACCESS_TOKEN_TTL (${accessTokenTtl} s)`);
   }
   const port = integer(env, 'PORT', 3000, 0, 65_535);
+  const host = text(env, 'HOST', '127.0.0.1');
+  // Local teaching aids (every message and link; an attacker's site) default to off where others can reach the app.
+  const localOnlyDefault = raw(env, 'NODE_ENV') !== 'production' && isLoopbackAddress(host);
+  const outboxPage = localOnly(env, 'OUTBOX_PAGE', host, localOnlyDefault);
+  const attackLab = localOnly(env, 'ATTACK_LAB', host, localOnlyDefault);
   return {
     port,
-    host: text(env, 'HOST', '127.0.0.1'),
+    host,
     dataDir: path.resolve(cwd, text(env, 'DATA_DIR', './data')),
     jwtSecret: secret(env, 'JWT_SECRET', jwtAlg),
     jwtPreviousSecret: previousSecret(env, jwtAlg),
@@ -82,16 +93,19 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     refreshTokenTtl,
     cookieSecure: boolean(env, 'COOKIE_SECURE', true),
     redisUrl: redisUrl(env),
+    databaseUrl: databaseUrl(env),
     redisKeyPrefix: text(env, 'REDIS_KEY_PREFIX', 'jwt-lab:'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
-    passwordHashCost: integer(env, 'PASSWORD_HASH_COST', 17, 12, 20),
-    publicUrl: publicUrl(env, port),
+    publicUrl: publicUrl(env),
+    allowedHosts: allowedHosts(env),
+    sessionMaxAge: integer(env, 'SESSION_MAX_AGE', 2_592_000, 60, 31_536_000),
+    registerLimit: integer(env, 'REGISTER_LIMIT', 100, 1, 1_000_000),
     linkTokenTtl: integer(env, 'LINK_TOKEN_TTL', 900, 60, 86_400),
     // The outbox lists every message with its link: a local stand-in for email, never for production.
-    outboxPage: boolean(env, 'OUTBOX_PAGE', raw(env, 'NODE_ENV') !== 'production'),
+    outboxPage,
     trustProxy: trustProxy(env),
     // An attacker's site inside the app's process: a teaching aid, never for production.
-    attackLab: boolean(env, 'ATTACK_LAB', raw(env, 'NODE_ENV') !== 'production'),
+    attackLab,
     attackerPort: attackerPort(env, port),
   };
 }
@@ -178,9 +192,9 @@ function attackerPort(env: Env, port: number): number {
   return value;
 }
 
-function publicUrl(env: Env, port: number): string {
+function publicUrl(env: Env): string | undefined {
   const value = raw(env, 'PUBLIC_URL');
-  if (value === undefined) return `http://localhost:${port === 0 ? 3000 : port}`;
+  if (value === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(value);
@@ -189,6 +203,34 @@ function publicUrl(env: Env, port: number): string {
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError('PUBLIC_URL', 'must start with http:// or https://');
   return url.origin;
+}
+
+function allowedHosts(env: Env): string[] {
+  const value = raw(env, 'ALLOWED_HOSTS');
+  if (value === undefined) return [];
+  return value.split(',').map((name) => {
+    const host = name.trim().toLowerCase();
+    // A host name, an IPv4 address or a bracketed IPv6 address; no scheme, path or port.
+    if (!/^(\[[0-9a-f:.]+\]|[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*)$/.test(host)) {
+      throw new ConfigError('ALLOWED_HOSTS', `must be host names separated by commas (no scheme or port), got "${name.trim()}"`);
+    }
+    return host;
+  });
+}
+
+/** True for addresses only this machine can reach. */
+export function isLoopbackAddress(host: string): boolean {
+  const name = host.toLowerCase();
+  return name === 'localhost' || name === '::1' || name === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(name);
+}
+
+/** OUTBOX_PAGE and ATTACK_LAB expose what only this machine's user may see: refused where others can connect. */
+function localOnly(env: Env, name: string, host: string, fallback: boolean): boolean {
+  const on = boolean(env, name, fallback);
+  if (on && !isLoopbackAddress(host)) {
+    throw new ConfigError(name, `cannot be on while HOST (${host}) is not a loopback address: it is for local runs only; set ${name}=false`);
+  }
+  return on;
 }
 
 function redisUrl(env: Env): string | undefined {
@@ -202,6 +244,22 @@ function redisUrl(env: Env): string | undefined {
   }
   if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
     throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${url.protocol}//"`);
+  }
+  return value;
+}
+
+function databaseUrl(env: Env): string | undefined {
+  const value = raw(env, 'DATABASE_URL');
+  if (value === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    // Never echo the value: it may carry a password.
+    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user@host:5432/database)');
+  }
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${url.protocol}//"`);
   }
   return value;
 }

@@ -28,6 +28,8 @@ export const ERROR_TABLE: Record<ErrorCode, { status: number; message: string }>
     status: 503,
     message: 'The session store cannot be reached, so no token can be trusted right now. Try again shortly.',
   },
+  server_busy: { status: 503, message: 'The server is busy checking passwords. Try again shortly.' },
+  misdirected_request: { status: 421, message: 'This server does not answer for that host name.' },
   internal_error: { status: 500, message: 'Something went wrong on our side.' },
 };
 

@@ -6,7 +6,7 @@ import type { RouteContext } from './route-context.js';
 
 const ACCEPTED = 'If an account has this address, a message is on its way. The link in it works once, for a short while.';
 
-export async function accountLinkRoutes(app: App, { accountLinks, linkRequestThrottle, outbox, outboxPage }: RouteContext) {
+export async function accountLinkRoutes(app: App, { accountLinks, linkRequestLimits, outbox, outboxPage }: RouteContext) {
   // The two request routes answer 202 with one body whatever the address, and send after answering.
   for (const [url, summary, send] of [
     ['/api/auth/verify-email/request', 'Send a verification link to this address (the same answer whether or not an account has it).', accountLinks.requestVerification],
@@ -15,8 +15,7 @@ export async function accountLinkRoutes(app: App, { accountLinks, linkRequestThr
     app.post(url, { schema: { summary, body: LinkRequest, response: { 202: LinkRequestAccepted, ...errorResponses('invalid_request', 403, 413, 415, 429) } } }, async (request, reply) => {
       assertSameOrigin(request);
       const { email } = request.body;
-      await linkRequestThrottle.assertAllowed(request.ip, email);
-      await linkRequestThrottle.recordFailure(request.ip, email); // every request counts
+      await linkRequestLimits.count(request.ip, email); // every request counts, whatever the address
       send(email, (error) => request.log.error({ err: error }, 'could not send a link'));
       return reply.status(202).send({ message: ACCEPTED });
     });
@@ -28,9 +27,9 @@ export async function accountLinkRoutes(app: App, { accountLinks, linkRequestThr
     return { user, email, message: `${email} is confirmed.` };
   });
 
-  app.post('/api/auth/password-reset', { schema: { summary: 'Spend a reset link: set a new password and end every session of the user.', body: PasswordResetRequest, response: { 200: PasswordResetResponse, ...errorResponses(400, 403, 410, 413, 415) } } }, async (request) => {
+  app.post('/api/auth/password-reset', { schema: { summary: 'Spend a reset link: set a new password and end every session of the user.', body: PasswordResetRequest, response: { 200: PasswordResetResponse, ...errorResponses(400, 403, 410, 413, 415, 429, 503) } } }, async (request) => {
     assertSameOrigin(request);
-    const { user, sessionsRevoked } = await accountLinks.resetPassword(request.body.token, request.body.password);
+    const { user, sessionsRevoked } = await accountLinks.resetPassword(request.body.token, request.body.password, request.ip);
     return { user, sessionsRevoked, message: `Your password is changed, and every session of ${user.username} has been logged out (${sessionsRevoked}). Log in with the new password.` };
   });
 

@@ -1,7 +1,7 @@
 import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterResponse, SessionResponse } from '@jwt-lab/shared';
 import { Type } from 'typebox';
 import { requireAuth, type RequestAuth } from '../auth/authenticate.js';
-import { publicUser } from '../auth/session-service.js';
+import { publicUser } from '../auth/public-user.js';
 import { CHANGES_WITH_ACCESS_TOKEN, READS_WITH_ACCESS_TOKEN, REFRESHES_WITH_REFRESH_TOKEN } from '../api-reference/security.js';
 import { ApiError } from '../errors/api-error.js';
 import { assertCsrfToken, assertSameOrigin } from '../transports/csrf.js';
@@ -11,14 +11,14 @@ import type { RouteContext } from './route-context.js';
 
 const NoContent = Type.Null();
 
-export async function authRoutes(app: App, { sessions, transports, hooks, accountLinks }: RouteContext) {
+export async function authRoutes(app: App, { sessions, transports, hooks, accountLinks, deviceCookie }: RouteContext) {
   app.post(
     '/api/auth/register',
-    { schema: { summary: 'Create an account (and, with an email, send it a verification link).', body: RegisterRequest, response: { 201: RegisterResponse, ...errorResponses('invalid_request', 403, 409, 413, 415) } } },
+    { schema: { summary: 'Create an account (and, with an email, send it a verification link).', body: RegisterRequest, response: { 201: RegisterResponse, ...errorResponses('invalid_request', 403, 409, 413, 415, 429, 503) } } },
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, email } = request.body;
-      const user = await sessions.register(username, password, email);
+      const user = await sessions.register(username, password, request.ip, email);
       if (email) accountLinks.queueVerification(user, (error) => request.log.error({ err: error }, 'could not send the verification message'));
       return reply.status(201).send({ user: publicUser(user) });
     },
@@ -26,11 +26,16 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
 
   app.post(
     '/api/auth/login',
-    { schema: { summary: 'Log in: header mode answers the tokens, cookie mode sets them as HttpOnly cookies.', body: LoginRequest, response: { 200: LoginResponse, ...errorResponses('invalid_request', 'invalid_credentials', 403, 413, 415, 429) } } },
+    { schema: { summary: 'Log in: header mode answers the tokens, cookie mode sets them as HttpOnly cookies.', body: LoginRequest, response: { 200: LoginResponse, ...errorResponses('invalid_request', 401, 403, 413, 415, 429, 503) } } },
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, mode } = request.body;
-      const issued = await sessions.login(username, password, mode, request.ip);
+      const { issued, device } = await sessions.login(username, password, mode, {
+        ip: request.ip,
+        userAgent: request.headers['user-agent'],
+        deviceToken: deviceCookie.read(request, username),
+      });
+      deviceCookie.set(reply, username, device);
       return transports.byMode(mode).deliver(reply, issued);
     },
   );

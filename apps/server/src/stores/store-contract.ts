@@ -53,6 +53,9 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       createdAt: t0,
       expiresAt: t0 + HOUR,
       revokedAt: null,
+      device: 'Firefox on Linux',
+      ip: '203.0.113.7',
+      lastUsedAt: t0,
       ...overrides,
     });
     const next = (expiresAt = t0 + 2 * HOUR) => ({ jti: randomUUID(), expiresAt });
@@ -216,6 +219,43 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
         expect(await stores.sessions.revokeAllForUser(session.userId, t0 + 2000)).toEqual([session.id]);
       });
 
+      it("lists a user's live sessions newest first, without revoked, expired or other users' sessions", async () => {
+        const userId = await storedUserId();
+        const oldest = await newSession({ userId, createdAt: t0 - 3000, mode: 'cookie', device: 'Safari on iPhone', ip: '2001:db8::1' });
+        const newest = await newSession({ userId, createdAt: t0 - 1000 });
+        const middle = await newSession({ userId, createdAt: t0 - 2000 });
+        const revoked = await newSession({ userId, createdAt: t0 - 500 });
+        const expired = await newSession({ userId, createdAt: t0 - 4 * HOUR, expiresAt: t0 + 10 });
+        for (const session of [oldest, newest, middle, revoked, expired, await newSession()]) await stores.sessions.create(session);
+        await stores.sessions.revoke(revoked.id, t0);
+
+        expect(await stores.sessions.listForUser(userId, t0 + 20)).toEqual([newest, middle, oldest]);
+        expect(await stores.sessions.listForUser(await storedUserId(), t0)).toEqual([]);
+      });
+
+      it('lists a rotated session with its new expiry, and stops listing it once revoked for reuse', async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        const rotated = next(t0 + 5 * HOUR);
+        await stores.sessions.rotateRefreshToken(session.id, session.refreshJti, rotated, t0 + 1000);
+        expect(await stores.sessions.listForUser(session.userId, t0 + 2000)).toEqual([{ ...session, refreshJti: rotated.jti, expiresAt: rotated.expiresAt }]);
+        await stores.sessions.rotateRefreshToken(session.id, session.refreshJti, next(), t0 + 3000);
+        expect(await stores.sessions.listForUser(session.userId, t0 + 4000)).toEqual([]);
+      });
+
+      it('records when a session was last used, never moving it back, and ignores an unknown id', async () => {
+        const session = await newSession();
+        await stores.sessions.create(session);
+        await stores.sessions.find(session.id); // a cached copy must follow the write too
+        await stores.sessions.recordUse(session.id, t0 + 60_000);
+        expect((await stores.sessions.find(session.id))?.lastUsedAt).toBe(t0 + 60_000);
+        await stores.sessions.recordUse(session.id, t0 + 30_000);
+        expect(await stores.sessions.find(session.id)).toEqual({ ...session, lastUsedAt: t0 + 60_000 });
+        expect((await stores.sessions.listForUser(session.userId, t0))[0]?.lastUsedAt).toBe(t0 + 60_000);
+        await expect(stores.sessions.recordUse(randomUUID(), t0)).resolves.toBeUndefined();
+        expect(await stores.sessions.find(randomUUID())).toBeUndefined();
+      });
+
       it('forgets sessions whose last token expired, and keeps the others', async () => {
         // Redis expires keys by its own clock, so this expiry is real and short.
         const now = Date.now();
@@ -233,12 +273,40 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
     describe('attempts', () => {
       const WINDOW = 15 * 60 * 1000;
+      const LIMIT = 3;
+      const reserve = (key: string, at: number, limit = LIMIT) => stores.attempts.reserve(key, limit, WINDOW, at);
 
       it('counts within one window that ends windowMs after the first attempt', async () => {
         const key = unique('login:user');
-        expect(await stores.attempts.increment(key, WINDOW, t0)).toEqual({ count: 1, resetAt: t0 + WINDOW });
-        expect(await stores.attempts.increment(key, WINDOW, t0 + 1000)).toEqual({ count: 2, resetAt: t0 + WINDOW });
+        expect(await reserve(key, t0)).toEqual({ granted: true, count: 1, resetAt: t0 + WINDOW });
+        expect(await reserve(key, t0 + 1000)).toEqual({ granted: true, count: 2, resetAt: t0 + WINDOW });
         expect(await stores.attempts.peek(key, t0 + 2000)).toEqual({ count: 2, resetAt: t0 + WINDOW });
+      });
+
+      it('refuses a reservation once the window holds the limit, and counts nothing for it', async () => {
+        const key = unique('login:user');
+        for (let i = 0; i < LIMIT; i++) expect((await reserve(key, t0 + i)).granted).toBe(true);
+        expect(await reserve(key, t0 + 10)).toEqual({ granted: false, count: LIMIT, resetAt: t0 + WINDOW });
+        expect(await stores.attempts.peek(key, t0 + 10)).toEqual({ count: LIMIT, resetAt: t0 + WINDOW });
+      });
+
+      it('grants at most the limit to concurrent reservations', async () => {
+        const key = unique('login:user');
+        const results = await Promise.all(Array.from({ length: 20 }, () => reserve(key, t0, 7)));
+        expect(results.filter((result) => result.granted)).toHaveLength(7);
+        expect(await stores.attempts.peek(key, t0)).toEqual({ count: 7, resetAt: t0 + WINDOW });
+      });
+
+      it('gives back a released attempt, never below zero, and never to an ended window', async () => {
+        const key = unique('login:user');
+        for (let i = 0; i < LIMIT; i++) await reserve(key, t0);
+        await stores.attempts.release(key, t0 + 1);
+        expect(await stores.attempts.peek(key, t0 + 1)).toEqual({ count: LIMIT - 1, resetAt: t0 + WINDOW });
+        expect((await reserve(key, t0 + 2)).granted).toBe(true);
+        for (let i = 0; i < LIMIT + 2; i++) await stores.attempts.release(key, t0 + 3);
+        expect(await stores.attempts.peek(key, t0 + 3)).toEqual({ count: 0, resetAt: t0 + WINDOW });
+        await stores.attempts.release(unique('login:user'), t0);
+        expect(await stores.attempts.peek(key, t0 + WINDOW)).toBeUndefined();
       });
 
       it('answers undefined for a key never counted', async () => {
@@ -247,20 +315,19 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
 
       it('starts a new window once the old one has ended', async () => {
         const key = unique('login:client');
-        await stores.attempts.increment(key, WINDOW, t0);
-        await stores.attempts.increment(key, WINDOW, t0 + 1);
+        for (let i = 0; i < LIMIT; i++) await reserve(key, t0 + i);
         expect(await stores.attempts.peek(key, t0 + WINDOW)).toBeUndefined();
-        expect(await stores.attempts.increment(key, WINDOW, t0 + WINDOW)).toEqual({ count: 1, resetAt: t0 + 2 * WINDOW });
+        expect(await reserve(key, t0 + WINDOW)).toEqual({ granted: true, count: 1, resetAt: t0 + 2 * WINDOW });
       });
 
       it('resets one key and leaves the others counting', async () => {
         const [key, other] = [unique('login:user'), unique('login:user')];
-        await stores.attempts.increment(key, WINDOW, t0);
-        await stores.attempts.increment(other, WINDOW, t0);
+        await reserve(key, t0);
+        await reserve(other, t0);
         await stores.attempts.reset(key);
         expect(await stores.attempts.peek(key, t0)).toBeUndefined();
         expect(await stores.attempts.peek(other, t0)).toEqual({ count: 1, resetAt: t0 + WINDOW });
-        expect(await stores.attempts.increment(key, WINDOW, t0 + 10)).toEqual({ count: 1, resetAt: t0 + 10 + WINDOW });
+        expect(await reserve(key, t0 + 10)).toEqual({ granted: true, count: 1, resetAt: t0 + 10 + WINDOW });
       });
     });
   });

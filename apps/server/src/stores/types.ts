@@ -1,4 +1,5 @@
 import type { CredentialMode } from '@jwt-lab/shared';
+import type { KeyStorage } from '../tokens/key-storage.js';
 
 // The small interfaces the domain talks to. Each engine (SQLite, Redis, memory for unit tests)
 // has one adapter, and every adapter passes the one shared suite in store-contract.ts.
@@ -45,6 +46,12 @@ export interface SessionRecord {
   /** When the newest refresh token expires; the session cannot outlive it. */
   expiresAt: number;
   revokedAt: number | null;
+  /** A short description of the device from the login's User-Agent ("Firefox on Linux"), for the sessions list. */
+  device: string;
+  /** The client address the login came from (as TRUST_PROXY lets the app see it). */
+  ip: string;
+  /** Last time a token of this session was accepted, to the minute (see recordUse). */
+  lastUsedAt: number;
 }
 
 export type RotationResult = 'rotated' | 'reused' | 'ended';
@@ -60,6 +67,13 @@ export interface SessionStore {
   rotateRefreshToken(id: string, presentedJti: string, next: { jti: string; expiresAt: number }, now: number): Promise<RotationResult>;
   /** Idempotent: revoking twice is not an error (the tutorial crashed on a second logout). */
   revoke(id: string, now: number): Promise<void>;
+  /** The user's live sessions (neither revoked nor expired at `now`), newest first. */
+  listForUser(userId: string, now: number): Promise<SessionRecord[]>;
+  /**
+   * Records that the session was used at `at` (never moves lastUsedAt back; an unknown id is no
+   * error). Callers write it at most once a minute per session, never on every request.
+   */
+  recordUse(id: string, at: number): Promise<void>;
   /** Revokes every live session of the user and returns their ids. */
   revokeAllForUser(userId: string, now: number): Promise<string[]>;
   /** Forgets sessions whose last token expired before `now`. */
@@ -71,22 +85,46 @@ export interface AttemptWindow {
   resetAt: number;
 }
 
-/** Counts events per key in fixed windows: the login throttle's memory. */
+export interface AttemptReservation extends AttemptWindow {
+  /** False when the window already held `limit` attempts: nothing was counted. */
+  granted: boolean;
+}
+
+/**
+ * Counts attempts per key in fixed windows: the memory of the login and request limits. An attempt
+ * is reserved *before* the work it stands for (a password hash), so parallel requests cannot all
+ * pass a check that only reads the count; one that turns out not to count is released.
+ */
 export interface AttemptStore {
-  increment(key: string, windowMs: number, now: number): Promise<AttemptWindow>;
+  /**
+   * Counts one attempt unless the key's window already holds `limit`. Atomic: of any number of
+   * concurrent calls in one window, at most `limit` are granted.
+   */
+  reserve(key: string, limit: number, windowMs: number, now: number): Promise<AttemptReservation>;
+  /** Gives back one attempt counted in the key's current window (never below zero). */
+  release(key: string, now: number): Promise<void>;
   peek(key: string, now: number): Promise<AttemptWindow | undefined>;
   reset(key: string): Promise<void>;
 }
 
 export interface Stores {
-  kind: 'sqlite' | 'redis';
+  /** The engines in use, as /api/health reports them. */
+  kind: 'sqlite' | 'redis' | 'postgres' | 'postgres+redis';
   users: UserStore;
   links: SpentLinkStore;
   sessions: SessionStore;
   attempts: AttemptStore;
+  /** Where the signing keys are kept: DATA_DIR/keys, or PostgreSQL with DATABASE_URL. */
+  signingKeys: KeyStorage;
   /** Resolves when the engines answer; rejects with StoreUnavailableError otherwise. */
   ping(): Promise<void>;
   close(): Promise<void>;
+}
+
+/** Where a store reports that it stopped or started trusting itself (the app's logger fits). */
+export interface StoreLog {
+  info(message: string): void;
+  warn(message: string): void;
 }
 
 /** The engine cannot be reached or failed: the request fails closed with 503 store_unavailable. */

@@ -31,6 +31,18 @@ export type LinkTokenClaims = {
   exp: number;
 };
 
+export type DeviceTokenClaims = {
+  sub: string;
+  /** The device's id: the login limit counts this device's failures apart from the username's. */
+  did: string;
+  iat: number;
+  exp: number;
+};
+
+/** Device cookies (OWASP's "device cookies"): their own type and audience, so never any other token. */
+export const DEVICE_TOKEN_TYPE = 'device+jwt';
+export const DEVICE_AUDIENCE = 'jwt-lab-devices';
+
 export interface TokenServiceOptions {
   keys: KeyRing;
   issuer: string;
@@ -41,6 +53,8 @@ export interface TokenServiceOptions {
   now: () => number;
   /** Lifetime of single-use link tokens, seconds. */
   linkTokenTtl?: number;
+  /** Lifetime of device tokens, seconds (default: the refresh token's). */
+  deviceTokenTtl?: number;
   /** How many verified access tokens to remember (0 turns the cache off). */
   verifiedTokenCacheSize?: number;
 }
@@ -65,9 +79,10 @@ export function createTokenService(options: TokenServiceOptions) {
   const nowSeconds = () => Math.floor(now() / 1000);
   const verified = createVerifiedTokenCache({ capacity: options.verifiedTokenCacheSize ?? DEFAULT_VERIFIED_TOKEN_CACHE_SIZE, now });
 
-  async function sign(payload: JWTPayload, typ: string, ttl: number, aud = audience) {
+  /** `notAfter` (ms): no token outlives its session's end (SESSION_MAX_AGE), whatever its own lifetime. */
+  async function sign(payload: JWTPayload, typ: string, ttl: number, aud = audience, notAfter = Infinity) {
     const iat = nowSeconds();
-    const exp = iat + ttl;
+    const exp = Math.min(iat + ttl, Math.floor(notAfter / 1000));
     const signer = keys.current();
     const token = await new SignJWT(payload)
       .setProtectedHeader({ alg: keys.alg, typ, kid: signer.kid })
@@ -123,13 +138,16 @@ export function createTokenService(options: TokenServiceOptions) {
     return key;
   }
 
+  // A key taken out of the ring (a compromised one, say) must not keep vouching for cached tokens.
+  keys.onChange((kids) => verified.keepSignedBy(kids));
+
   return {
     accessTokenTtl,
     refreshTokenTtl,
 
-    async issueAccessToken(subject: { sub: string; sid: string }) {
+    async issueAccessToken(subject: { sub: string; sid: string }, notAfter?: number) {
       const jti = randomUUID();
-      const { token, iat, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti }, ACCESS_TOKEN_TYPE, accessTokenTtl);
+      const { token, iat, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti }, ACCESS_TOKEN_TYPE, accessTokenTtl, audience, notAfter);
       const claims: AccessTokenClaims = { iss: issuer, aud: audience, sub: subject.sub, iat, exp, jti, sid: subject.sid };
       return { token, claims };
     },
@@ -138,15 +156,15 @@ export function createTokenService(options: TokenServiceOptions) {
       const cached = verified.get(token);
       if (cached) return cached;
       const claims = await verify<AccessTokenClaims>(token, ACCESS_TOKEN_TYPE, 'access');
-      verified.set(token, claims);
+      verified.set(token, claims, decodeProtectedHeader(token).kid!);
       return claims;
     },
 
     verifiedTokenCacheStats: verified.stats,
 
     /** The refresh token's jti is what the session store remembers, so that each one works once. */
-    async issueRefreshToken(subject: { sub: string; sid: string; jti: string }) {
-      const { token, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti: subject.jti }, REFRESH_TOKEN_TYPE, refreshTokenTtl);
+    async issueRefreshToken(subject: { sub: string; sid: string; jti: string }, notAfter?: number) {
+      const { token, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti: subject.jti }, REFRESH_TOKEN_TYPE, refreshTokenTtl, audience, notAfter);
       return { token, exp };
     },
 
@@ -165,6 +183,16 @@ export function createTokenService(options: TokenServiceOptions) {
       const payload = await verify<LinkTokenClaims>(token, LINK_TOKEN_TYPE, 'refresh', LINK_AUDIENCE, 'purpose');
       if (payload.purpose !== purpose) throw new TokenError('invalid');
       return payload;
+    },
+
+    /** Proves that this browser logged in as `sub` before; a random `did` names the device. */
+    async issueDeviceToken(subject: { sub: string }) {
+      const { token, exp } = await sign({ sub: subject.sub, did: randomUUID(), jti: randomUUID() }, DEVICE_TOKEN_TYPE, options.deviceTokenTtl ?? refreshTokenTtl, DEVICE_AUDIENCE);
+      return { token, exp };
+    },
+
+    async verifyDeviceToken(token: string): Promise<DeviceTokenClaims> {
+      return verify<DeviceTokenClaims>(token, DEVICE_TOKEN_TYPE, 'refresh', DEVICE_AUDIENCE, 'did');
     },
   };
 }

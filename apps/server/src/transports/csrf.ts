@@ -4,18 +4,16 @@ import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 
 /**
- * A browser names the page that sent a request in `Origin`. Ours is the host the request was sent
- * to; anything else (including the opaque "null") is a foreign site. No Origin at all means a
- * non-browser client (curl, a mobile app), which cannot be tricked into sending our cookies.
+ * A browser names the page that sent a request in `Origin`. Ours are the app's own origins
+ * (PUBLIC_URL, and the loopback names on our port while listening on loopback), never whatever the
+ * request's Host says: a rebinding page's Host is its own name. Anything else, the opaque "null"
+ * included, is a foreign site. No Origin at all means a non-browser client (curl, a mobile app),
+ * which cannot be tricked into sending our cookies.
  */
 export function isForeignOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
   if (origin === undefined) return false;
-  try {
-    return new URL(origin).host !== request.host;
-  } catch {
-    return true;
-  }
+  return !request.server.appOrigins.isOwnOrigin(origin);
 }
 
 /** Login CSRF: a foreign site must not log the visitor in to an account of the attacker's. */

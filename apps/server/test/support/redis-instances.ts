@@ -9,9 +9,13 @@ const SERVER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 const SERVER_COMMAND = ['--conditions=@jwt-lab/source', '--import', 'tsx', 'src/main.ts'];
 const KEPT_OUTPUT_LINES = 200;
 
-/** Runs src/main.ts with the given environment and nothing inherited that could change its configuration. */
-export function spawnServer(env: Record<string, string>) {
-  return spawn(process.execPath, SERVER_COMMAND, {
+/**
+ * Runs src/main.ts with the given environment and nothing inherited that could change its
+ * configuration. `wrap` runs it through another command (e.g. `ip netns exec <name>`).
+ */
+export function spawnServer(env: Record<string, string>, wrap: string[] = []) {
+  const [command, ...args] = [...wrap, process.execPath, ...SERVER_COMMAND];
+  return spawn(command!, args, {
     cwd: SERVER_ROOT,
     env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -22,8 +26,9 @@ export function spawnServer(env: Record<string, string>) {
  * A real server process (one "instance" behind a load balancer), started from source with PORT=0;
  * resolves once its log says it is ready, with the port it reports.
  */
-export async function startServerProcess(env: Record<string, string>, readyTimeoutMs = 30_000) {
-  const child = spawnServer({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env });
+export async function startServerProcess(env: Record<string, string>, readyTimeoutMs = 30_000, { wrap = [] }: { wrap?: string[] } = {}) {
+  const child = spawnServer({ PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', ...env }, wrap);
+  const host = env.HOST ?? '127.0.0.1';
   const lines: string[] = [];
   const keep = (chunk: Buffer) => {
     lines.push(...chunk.toString('utf8').split('\n').filter(Boolean));
@@ -52,7 +57,7 @@ export async function startServerProcess(env: Record<string, string>, readyTimeo
 
   return {
     port,
-    url: `http://127.0.0.1:${port}`,
+    url: `http://${host.includes(':') ? `[${host}]` : host}:${port}`,
     pid: child.pid!,
     readyLine,
     output: () => lines.join('\n'),

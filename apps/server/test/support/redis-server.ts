@@ -23,10 +23,10 @@ export function freePort(): Promise<number> {
  * docs/multi-instance.md: AOF with an fsync per write and no snapshots, so that a restart brings
  * back every acknowledged revocation and never an older state.
  */
-export async function startRedisServer() {
+export async function startRedisServer({ bind = ['127.0.0.1'] }: { bind?: string[] } = {}) {
   const port = await freePort();
   const dir = await mkdtemp(path.join(tmpdir(), 'jwt-lab-redis-'));
-  const url = `redis://127.0.0.1:${port}`;
+  const url = `redis://${bind[0]}:${port}`;
   let child: ChildProcess | undefined;
   const killOnExit = () => child?.kill('SIGKILL');
   process.once('exit', killOnExit);
@@ -34,7 +34,8 @@ export async function startRedisServer() {
   async function start() {
     child = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--logfile', path.join(dir, 'redis.log')],
+      // Protected mode refuses clients from other hosts while no password is set: the test's own hosts are such clients.
+      ['--port', String(port), '--bind', ...bind, '--protected-mode', bind.every((address) => address.startsWith('127.')) ? 'yes' : 'no', '--dir', dir, '--save', '', '--appendonly', 'yes', '--appendfsync', 'always', '--logfile', path.join(dir, 'redis.log')],
       { stdio: 'ignore' },
     );
     const probe = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });

@@ -16,6 +16,7 @@ export interface TestAppOptions {
   env?: Record<string, string>;
   dataDir?: string;
   loginThrottle?: AppOptions['loginThrottle'];
+  hashQueue?: AppOptions['hashQueue'];
   logStream?: NodeJS.WritableStream;
 }
 
@@ -28,14 +29,13 @@ const freshName = (prefix: string) => `${prefix}_${runTag}_${++userCounter}`;
 
 /**
  * The real app (SQLite in a temp dir, real tokens) driven through `inject`, with a clock the test
- * moves. Password hashing is cheap here (cost 12) to keep the suite fast; the default is tested apart.
+ * moves. Passwords are hashed with the real argon2id (15-25 ms a hash).
  */
 export async function startTestApp(options: TestAppOptions = {}) {
   const dataDir = options.dataDir ?? (await mkdtemp(path.join(tmpdir(), 'jwt-lab-test-')));
   const config = parseConfig({
     DATA_DIR: dataDir,
     JWT_SECRET: TEST_SECRET,
-    PASSWORD_HASH_COST: '12',
     LOG_LEVEL: options.logStream ? 'trace' : 'silent',
     ...options.env,
   });
@@ -45,6 +45,7 @@ export async function startTestApp(options: TestAppOptions = {}) {
     now: () => nowMs,
     webRoot: null,
     ...(options.loginThrottle ? { loginThrottle: options.loginThrottle } : {}),
+    ...(options.hashQueue ? { hashQueue: options.hashQueue } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
   });
   await app.ready();

@@ -71,6 +71,15 @@ export function createMemorySessionStore() {
       const session = sessions.get(id);
       if (session && session.revokedAt === null) session.revokedAt = now;
     },
+    listForUser: async (userId, now) =>
+      [...sessions.values()]
+        .filter((session) => session.userId === userId && session.revokedAt === null && session.expiresAt > now)
+        .sort((a, b) => b.createdAt - a.createdAt)
+        .map((session) => ({ ...session })),
+    recordUse: async (id, at) => {
+      const session = sessions.get(id);
+      if (session && session.lastUsedAt < at) session.lastUsedAt = at;
+    },
     revokeAllForUser: async (userId, now) => {
       const revoked: string[] = [];
       for (const session of sessions.values()) {
@@ -89,16 +98,24 @@ export function createMemorySessionStore() {
 
 export function createMemoryAttemptStore() {
   const windows = new Map<string, AttemptWindow>();
+  const live = (key: string, now: number) => {
+    const window = windows.get(key);
+    return window && window.resetAt > now ? window : undefined;
+  };
   return {
-    increment: async (key, windowMs, now) => {
-      const current = windows.get(key);
-      const next = current && current.resetAt > now ? { count: current.count + 1, resetAt: current.resetAt } : { count: 1, resetAt: now + windowMs };
-      windows.set(key, next);
-      return { ...next };
+    reserve: async (key, limit, windowMs, now) => {
+      const window = live(key, now) ?? { count: 0, resetAt: now + windowMs };
+      const granted = window.count < limit;
+      if (granted) windows.set(key, { count: window.count + 1, resetAt: window.resetAt });
+      return { granted, count: granted ? window.count + 1 : window.count, resetAt: window.resetAt };
+    },
+    release: async (key, now) => {
+      const window = live(key, now);
+      if (window && window.count > 0) windows.set(key, { count: window.count - 1, resetAt: window.resetAt });
     },
     peek: async (key, now) => {
-      const current = windows.get(key);
-      return current && current.resetAt > now ? { ...current } : undefined;
+      const window = live(key, now);
+      return window && { ...window };
     },
     reset: async (key) => void windows.delete(key),
   } satisfies AttemptStore;

@@ -6,7 +6,7 @@ import type { Redis } from 'ioredis';
 // with another instance's work. The scripts reach the per-session and per-user keys from the
 // prefix, so they need a standalone Redis (or Sentinel), not Cluster.
 
-// Session hash fields: userId, mode, csrfToken, refreshJti, createdAt, expiresAt, and revokedAt
+// Session hash fields: userId, mode, csrfToken, refreshJti, createdAt, expiresAt, device, ip, lastUsedAt, and revokedAt
 // once revoked (absent while live). `<prefix>user-sessions:<userId>` scores the user's live sessions
 // by expiry; `<prefix>revoked` scores revoked session ids by revocation time.
 const HELPERS = `
@@ -49,12 +49,15 @@ function defineScript(body: string): RedisScript {
   };
 }
 
-/** KEYS: session, user-sessions. ARGV: sid, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt or ''. */
+/**
+ * KEYS: session, user-sessions. ARGV: sid, userId, mode, csrfToken, refreshJti, createdAt, expiresAt,
+ * revokedAt or '', device, ip, lastUsedAt.
+ */
 export const createSessionScript = defineScript(`
 local created_at, expires_at = tonumber(ARGV[6]), tonumber(ARGV[7])
 redis.call('DEL', KEYS[1])
 redis.call('HSET', KEYS[1], 'userId', ARGV[2], 'mode', ARGV[3], 'csrfToken', ARGV[4], 'refreshJti', ARGV[5],
-  'createdAt', ARGV[6], 'expiresAt', ARGV[7])
+  'createdAt', ARGV[6], 'expiresAt', ARGV[7], 'device', ARGV[9], 'ip', ARGV[10], 'lastUsedAt', ARGV[11])
 redis.call('PEXPIREAT', KEYS[1], expires_at)
 if ARGV[8] ~= '' then
   redis.call('HSET', KEYS[1], 'revokedAt', ARGV[8])
@@ -119,20 +122,38 @@ if #ids == 0 then return { 0, ids } end
 return { publish_revoked(ARGV[5], ids, ARGV[2], ARGV[6], ARGV[7]), ids }
 `);
 
+/** KEYS: session. ARGV: at. Moves lastUsedAt forward on a session that still exists (never creates the key). */
+export const recordUseScript = defineScript(`
+local last = redis.call('HGET', KEYS[1], 'lastUsedAt')
+if last and tonumber(last) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1]) end
+return 0
+`);
+
 /**
- * KEYS: counter. ARGV: now, window ms. INCR, and PEXPIREAT on the first count of a window, in one
- * step; the key's expiry is the window's end. A window the caller's clock says has ended restarts.
+ * KEYS: counter. ARGV: now, window ms, limit. Counts one attempt unless the window is full, in one
+ * step (Redis runs a script alone, so concurrent reservations cannot all pass); the key's expiry is
+ * the window's end. A window the caller's clock says has ended restarts.
+ * Returns [granted 1|0, count, window end].
  */
-export const incrementAttemptsScript = defineScript(`
-local now = tonumber(ARGV[1])
+export const reserveAttemptScript = defineScript(`
+local now, window_ms, limit = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3])
 local reset_at = redis.call('PEXPIRETIME', KEYS[1])
-if reset_at >= 0 and reset_at <= now then redis.call('DEL', KEYS[1]) end
-local count = redis.call('INCR', KEYS[1])
-if count == 1 or reset_at == -1 then
-  reset_at = now + tonumber(ARGV[2])
-  redis.call('PEXPIREAT', KEYS[1], reset_at)
-end
-return { count, reset_at }
+if reset_at >= 0 and reset_at <= now then redis.call('DEL', KEYS[1]) reset_at = -2 end
+local count = tonumber(redis.call('GET', KEYS[1]) or '0')
+if reset_at < 0 then reset_at = now + window_ms end
+if count >= limit then return { 0, count, reset_at } end
+count = redis.call('INCR', KEYS[1])
+redis.call('PEXPIREAT', KEYS[1], reset_at)
+return { 1, count, reset_at }
+`);
+
+/** KEYS: counter. ARGV: now. Takes back one attempt of a live window, never below zero. */
+export const releaseAttemptScript = defineScript(`
+local reset_at = redis.call('PEXPIRETIME', KEYS[1])
+if reset_at <= tonumber(ARGV[1]) then return 0 end
+if tonumber(redis.call('GET', KEYS[1]) or '0') <= 0 then return 0 end
+redis.call('DECR', KEYS[1])
+return 1
 `);
 
 /** KEYS: counter. Returns [count, window end] or nil. */

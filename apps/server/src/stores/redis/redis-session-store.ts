@@ -1,12 +1,12 @@
 import type { Redis } from 'ioredis';
-import type { RotationResult, SessionRecord, SessionStore } from '../types.js';
+import { StoreUnavailableError, type RotationResult, type SessionRecord, type SessionStore, type StoreLog } from '../types.js';
 import { redisCommand } from './redis-command.js';
-import { createSessionScript, revokeSessionScript, revokeUserSessionsScript, rotateRefreshScript } from './redis-scripts.js';
-import { createRevocationView, type StoreLog } from './revocation-view.js';
+import { createSessionScript, recordUseScript, revokeSessionScript, revokeUserSessionsScript, rotateRefreshScript } from './redis-scripts.js';
+import { createRedisRevocationFeed } from './redis-revocation-feed.js';
 
 export interface RedisSessionStoreOptions {
   client: Redis;
-  /** A second connection, used only to subscribe to revocations (see revocation-view.ts). */
+  /** A second connection, used only to subscribe to revocations (see redis-revocation-feed.ts). */
   subscriber: Redis;
   /** Starts every key and the channel, e.g. `jwt-lab:`. */
   keyPrefix: string;
@@ -44,6 +44,9 @@ function toSession(id: string, fields: Record<string, string>): SessionRecord | 
     createdAt: Number(fields.createdAt),
     expiresAt: Number(fields.expiresAt),
     revokedAt: fields.revokedAt === undefined ? null : Number(fields.revokedAt),
+    device: fields.device ?? '',
+    ip: fields.ip ?? '',
+    lastUsedAt: Number(fields.lastUsedAt ?? fields.createdAt),
   };
 }
 
@@ -55,7 +58,7 @@ function toSession(id: string, fields: Record<string, string>): SessionRecord | 
 export function createRedisSessionStore(options: RedisSessionStoreOptions) {
   const { client, subscriber, keyPrefix, accessTokenTtlMs } = options;
   const keys = redisSessionKeys(keyPrefix);
-  const view = createRevocationView({
+  const feed = createRedisRevocationFeed({
     client,
     subscriber,
     channel: keys.channel,
@@ -67,46 +70,41 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
     log: options.log,
   });
 
+  const { view } = feed;
+  const { trust } = view;
+
   /**
-   * Runs a script that may revoke sessions and publish that. This instance refuses them at once;
-   * the call returns when every instance that received the news has applied it (or after
-   * confirmationTimeoutMs), so that the client's next request is refused whichever instance gets it.
+   * Runs a script that may revoke sessions and publish that (the confirmation protocol of
+   * ../revocation/confirmations.ts): the call returns once every instance that received the news
+   * has applied it, so that the client's next request is refused whichever instance gets it.
    */
-  async function revoking<T>(
+  function revoking<T>(
     run: (notice: { from: string; notice: string }) => Promise<unknown>,
     read: (reply: unknown) => { value: T; revokedIds: string[]; receivers: number },
     now: number,
   ): Promise<T> {
-    const notice = view.openNotice();
-    let reply: unknown;
-    try {
-      reply = await redisCommand(() => run(notice));
-    } catch (error) {
-      view.closeNotice(notice.notice);
-      throw error;
-    }
-    const { value, revokedIds, receivers } = read(reply);
-    view.noteRevoked(revokedIds, now);
-    if (revokedIds.length > 0) await view.awaitConfirmations(notice.notice, receivers);
-    else view.closeNotice(notice.notice);
-    return value;
+    return view.confirmations.confirmRevocation((notice) => redisCommand(() => run(notice)), read, (ids) => view.noteRevoked(ids, now));
   }
 
   const sessions = {
     async create(session) {
-      view.assertCurrent();
-      const { id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt } = session;
+      trust.assertCurrent();
+      const { id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt, device, ip, lastUsedAt } = session;
       await redisCommand(() =>
-        createSessionScript(client, [keys.session(id), keys.userSessions(userId)], [id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt ?? '']),
+        createSessionScript(
+          client,
+          [keys.session(id), keys.userSessions(userId)],
+          [id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt ?? '', device, ip, lastUsedAt],
+        ),
       );
       view.remember(session);
     },
 
     async find(id) {
-      view.assertCurrent();
+      trust.assertCurrent();
       const known = view.recall(id);
       if (known) return known;
-      const epoch = view.epoch;
+      const epoch = trust.epoch;
       const session = toSession(id, await redisCommand(() => client.hgetall(keys.session(id))));
       if (!session) return undefined;
       view.remember(session, epoch);
@@ -114,7 +112,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
     },
 
     async rotateRefreshToken(id, presentedJti, next, now) {
-      view.assertCurrent();
+      trust.assertCurrent();
       const result = await revoking(
         ({ from, notice }) =>
           rotateRefreshScript(client, [keys.session(id), keys.revoked], [id, presentedJti, next.jti, next.expiresAt, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
@@ -130,7 +128,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
     },
 
     async revoke(id, now) {
-      view.assertCurrent();
+      trust.assertCurrent();
       await revoking(
         ({ from, notice }) => revokeSessionScript(client, [keys.session(id), keys.revoked], [id, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
         (reply) => ({ value: undefined, revokedIds: (reply as number) >= 0 ? [id] : [], receivers: reply as number }),
@@ -138,8 +136,34 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
       );
     },
 
+    // Not on the hot path (the sessions page): read from Redis, not from this instance's memory.
+    async listForUser(userId, now) {
+      trust.assertCurrent();
+      const ids = await redisCommand(() => client.zrangebyscore(keys.userSessions(userId), `(${now}`, '+inf'));
+      const pipeline = client.pipeline();
+      for (const id of ids) pipeline.hgetall(keys.session(id));
+      const replies = ids.length === 0 ? [] : ((await redisCommand(() => pipeline.exec())) ?? []);
+      const found: SessionRecord[] = [];
+      replies.forEach(([error, fields], i) => {
+        if (error) throw new StoreUnavailableError(error);
+        const session = toSession(ids[i]!, fields as Record<string, string>);
+        if (session && session.userId === userId && session.expiresAt > now) {
+          const known = view.withRevocation(session);
+          if (known.revokedAt === null) found.push(known);
+        }
+      });
+      return found.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
+    },
+
+    async recordUse(id, at) {
+      trust.assertCurrent();
+      await redisCommand(() => recordUseScript(client, [keys.session(id)], [at]));
+      const cached = view.recall(id);
+      if (cached && cached.lastUsedAt < at) view.remember({ ...cached, lastUsedAt: at });
+    },
+
     async revokeAllForUser(userId, now) {
-      view.assertCurrent();
+      trust.assertCurrent();
       return revoking(
         ({ from, notice }) =>
           revokeUserSessionsScript(client, [keys.userSessions(userId), keys.revoked], [userId, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
@@ -154,18 +178,18 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
     // Redis expires session keys by itself; what is left is the revoked set and this instance's memory.
     async purgeExpired(now) {
       view.forgetExpired(now);
-      view.assertCurrent();
+      trust.assertCurrent();
       await redisCommand(() => client.zremrangebyscore(keys.revoked, '-inf', now - accessTokenTtlMs));
     },
   } satisfies SessionStore;
 
   return Object.assign(sessions, {
     /** Subscribes and loads the revoked set; rejects with StoreUnavailableError if that takes longer than `timeoutMs`. */
-    start: (timeoutMs = 5_000) => view.start(timeoutMs),
-    stop: () => view.stop(),
-    assertCurrent: () => view.assertCurrent(),
+    start: (timeoutMs = 5_000) => feed.start(timeoutMs),
+    stop: () => feed.stop(),
+    assertCurrent: () => trust.assertCurrent(),
     /** Tests and diagnostics: is this instance trusting its view right now? */
-    isCurrent: () => view.isCurrent,
+    isCurrent: () => trust.isCurrent,
   });
 }
 

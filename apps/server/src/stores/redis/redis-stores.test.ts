@@ -59,6 +59,9 @@ const newSession = (now = Date.now()): SessionRecord => ({
   createdAt: now,
   expiresAt: now + HOUR,
   revokedAt: null,
+  device: 'curl',
+  ip: '127.0.0.1',
+  lastUsedAt: now,
 });
 
 /** Commands Redis has run, not counting the heartbeats and this test's own INFO. */
@@ -183,7 +186,7 @@ describe('Redis keys', () => {
     await instance.sessions.revoke(ending.id, now);
     expect(await admin.pexpiretime(`${prefix}session:${ending.id}`)).toBe(ending.expiresAt);
 
-    const window = await instance.attempts.increment('login:user:someone', 15 * 60 * 1000, now);
+    const window = await instance.attempts.reserve('login:user:someone', 10, 15 * 60 * 1000, now);
     expect(await admin.pexpiretime(`${prefix}attempts:login:user:someone`)).toBe(window.resetAt);
 
     // Every key of the prefix expires by itself; the user's set went with its last live session.

@@ -32,7 +32,7 @@ function open(dataDir: string, exclusive?: boolean) {
 async function storedSession(stores: Stores): Promise<SessionRecord> {
   const userId = randomUUID();
   await stores.users.create({ id: userId, username: `u_${userId.slice(0, 8)}`, passwordHash: 'x', createdAt: 0 });
-  const session: SessionRecord = { id: randomUUID(), userId, mode: 'header', csrfToken: 'c', refreshJti: 'j1', createdAt: 0, expiresAt: Date.now() + 60_000, revokedAt: null };
+  const session: SessionRecord = { id: randomUUID(), userId, mode: 'header', csrfToken: 'c', refreshJti: 'j1', createdAt: 0, expiresAt: Date.now() + 60_000, revokedAt: null, device: 'curl', ip: '127.0.0.1', lastUsedAt: 0 };
   await stores.sessions.create(session);
   return session;
 }

@@ -1,5 +1,6 @@
 import { StoreUnavailableError, type AttemptStore, type SpentLinkStore, type SessionRecord, type SessionStore, type Stores, type UserRecord, type UserStore } from '../types.js';
 import { createBoundedMap } from '../../collections/bounded-map.js';
+import { createFileKeyStorage } from '../../tokens/file-key-storage.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 
 /** SQLite errors other than constraint violations mean the engine failed: fail closed. */
@@ -20,6 +21,9 @@ interface SessionRow {
   created_at: number;
   expires_at: number;
   revoked_at: number | null;
+  device: string;
+  ip: string;
+  last_used_at: number;
 }
 
 interface UserRow {
@@ -51,6 +55,9 @@ const toSession = (row: SessionRow | undefined): SessionRecord | undefined =>
     createdAt: row.created_at,
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
+    device: row.device,
+    ip: row.ip,
+    lastUsedAt: row.last_used_at,
   };
 
 export function createSqliteUserStore({ db }: { db: SqliteDatabase }) {
@@ -98,9 +105,13 @@ function createSessionCache() {
 export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
   const cache = createSessionCache();
   const insert = db.prepare(
-    `INSERT INTO sessions (id, user_id, mode, csrf_token, refresh_jti, created_at, expires_at, revoked_at)
-     VALUES (@id, @userId, @mode, @csrfToken, @refreshJti, @createdAt, @expiresAt, @revokedAt)`,
+    `INSERT INTO sessions (id, user_id, mode, csrf_token, refresh_jti, created_at, expires_at, revoked_at, device, ip, last_used_at)
+     VALUES (@id, @userId, @mode, @csrfToken, @refreshJti, @createdAt, @expiresAt, @revokedAt, @device, @ip, @lastUsedAt)`,
   );
+  const liveOfUserNewestFirst = db.prepare<[string, number], SessionRow>(
+    'SELECT * FROM sessions WHERE user_id = ? AND revoked_at IS NULL AND expires_at > ? ORDER BY created_at DESC, id',
+  );
+  const markUsed = db.prepare('UPDATE sessions SET last_used_at = @at WHERE id = @id AND last_used_at < @at');
   const byId = db.prepare<[string], SessionRow>('SELECT * FROM sessions WHERE id = ?');
   const swapJti = db.prepare(
     `UPDATE sessions SET refresh_jti = @next, expires_at = @expiresAt
@@ -138,6 +149,8 @@ export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
       }),
     rotateRefreshToken: (id, presentedJti, next, now) => guard(() => (cache.forget(id), rotate(id, presentedJti, next, now))),
     revoke: (id, now) => guard(() => void (cache.forget(id), revokeOne.run({ id, now }))),
+    listForUser: (userId, now) => guard(() => liveOfUserNewestFirst.all(userId, now).map((row) => toSession(row)!)),
+    recordUse: (id, at) => guard(() => void (cache.forget(id), markUsed.run({ id, at }))),
     revokeAllForUser: (userId, now) => guard(() => (cache.forgetAll(), revokeAll(userId, now))),
     purgeExpired: (now) => guard(() => void (cache.forgetAll(), purge.run(now))),
   } satisfies SessionStore;
@@ -153,27 +166,33 @@ export function createSqliteSpentLinkStore({ db }: { db: SqliteDatabase }) {
 }
 
 export function createSqliteAttemptStore({ db }: { db: SqliteDatabase }) {
-  // A window that has ended starts again at 1; otherwise the count grows. One statement, so atomic.
-  const bump = db.prepare<{ key: string; now: number; resetAt: number }, { count: number; reset_at: number }>(
+  type Window = { count: number; reset_at: number };
+  // One statement, so atomic: a window that has ended starts again at 1; a live one grows unless
+  // it is full, in which case the WHERE keeps the row as it is and nothing is returned.
+  const take = db.prepare<{ key: string; now: number; resetAt: number; limit: number }, Window>(
     `INSERT INTO attempts (key, count, reset_at) VALUES (@key, 1, @resetAt)
      ON CONFLICT(key) DO UPDATE SET
        count    = CASE WHEN reset_at <= @now THEN 1 ELSE count + 1 END,
        reset_at = CASE WHEN reset_at <= @now THEN @resetAt ELSE reset_at END
+     WHERE reset_at <= @now OR count < @limit
      RETURNING count, reset_at`,
   );
-  const byKey = db.prepare<[string], { count: number; reset_at: number }>('SELECT count, reset_at FROM attempts WHERE key = ?');
+  const giveBack = db.prepare('UPDATE attempts SET count = count - 1 WHERE key = @key AND reset_at > @now AND count > 0');
+  const byKey = db.prepare<[string], Window>('SELECT count, reset_at FROM attempts WHERE key = ?');
   const remove = db.prepare('DELETE FROM attempts WHERE key = ?');
+  const live = (key: string, now: number) => {
+    const row = byKey.get(key);
+    return row && row.reset_at > now ? { count: row.count, resetAt: row.reset_at } : undefined;
+  };
   return {
-    increment: (key, windowMs, now) =>
+    reserve: (key, limit, windowMs, now) =>
       guard(() => {
-        const row = bump.get({ key, now, resetAt: now + windowMs })!;
-        return { count: row.count, resetAt: row.reset_at };
+        const row = limit > 0 ? take.get({ key, now, resetAt: now + windowMs, limit }) : undefined;
+        if (row) return { granted: true, count: row.count, resetAt: row.reset_at };
+        return { granted: false, ...(live(key, now) ?? { count: 0, resetAt: now + windowMs }) };
       }),
-    peek: (key, now) =>
-      guard(() => {
-        const row = byKey.get(key);
-        return row && row.reset_at > now ? { count: row.count, resetAt: row.reset_at } : undefined;
-      }),
+    release: (key, now) => guard(() => void giveBack.run({ key, now })),
+    peek: (key, now) => guard(() => live(key, now)),
     reset: (key) => guard(() => void remove.run(key)),
   } satisfies AttemptStore;
 }
@@ -192,6 +211,7 @@ export function createSqliteStores({ dataDir, exclusive = true }: { dataDir: str
     links: createSqliteSpentLinkStore({ db }),
     sessions: createSqliteSessionStore({ db }),
     attempts: createSqliteAttemptStore({ db }),
+    signingKeys: createFileKeyStorage(dataDir),
     ping: () => guard(() => void ping.get()),
     close: async () => void db.close(),
   };

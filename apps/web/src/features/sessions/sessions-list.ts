@@ -28,8 +28,8 @@ export interface SessionsState {
 
 const EMPTY: SessionsState = { sessions: null, busy: false, notice: null };
 
-/** "Firefox on Linux" or, without a User-Agent, what is known of it. */
-export const deviceOf = (session: SessionSummary) => session.userAgent ?? 'an unknown device';
+/** "Firefox on Linux", as the server described the device from its User-Agent. */
+export const deviceOf = (session: SessionSummary) => session.userAgent || 'an unknown device';
 
 /**
  * The user's sessions as an external store: listed when the page signs in, each other one

@@ -94,7 +94,7 @@ function SessionRow({ session, busy, onRevoke }: { session: SessionSummary; busy
       <td data-label="Started">{when(session.createdAt)}</td>
       <td data-label="Last used">{when(session.lastUsedAt)}</td>
       <td data-label="Ends">{when(session.expiresAt)}</td>
-      <td data-label="Address">{session.ip ?? 'unknown'}</td>
+      <td data-label="Address">{session.ip || 'unknown'}</td>
       <td>
         {session.current ? (
           <span className="hint">Log out ends it</span>
