@@ -7,6 +7,7 @@ import Fastify, { type FastifyServerOptions } from 'fastify';
 import apiReference from './api-reference/api-reference.js';
 import attackLab from './attack-lab/attack-lab.js';
 import { attackerConnectSources } from './attack-lab/site-origins.js';
+import { createWeakenedSessions } from './attack-lab/weakened-sessions.js';
 import { createAuthHooks } from './auth/authenticate.js';
 import { createAccountLinks } from './auth/account-links.js';
 import { createHashQueue } from './auth/hash-queue.js';
@@ -36,6 +37,7 @@ import type { RouteContext } from './routes/route-context.js';
 import { createAppOrigins } from './site/app-origins.js';
 import { createStores } from './stores/create-stores.js';
 import type { Stores } from './stores/types.js';
+import { createDpopNonces, createDpopProofVerifier } from './tokens/dpop-proofs.js';
 import { loadKeyRing } from './tokens/key-ring.js';
 import { createTokenService } from './tokens/token-service.js';
 import { createDeviceCookie } from './transports/device-cookie.js';
@@ -86,7 +88,7 @@ export async function buildApp(options: AppOptions) {
   const logger: FastifyServerOptions['logger'] = {
     level: config.logLevel,
     serializers: logSerializers,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.dpop', 'res.headers["set-cookie"]'], censor: '[redacted]' },
     ...(options.logStream ? { stream: options.logStream } : {}),
   };
 
@@ -167,11 +169,22 @@ export async function buildApp(options: AppOptions) {
     linkTokenTtl: config.linkTokenTtl,
     now,
   });
-  const transports = createTransports({ cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now });
+  const dpopProofs = createDpopProofVerifier({
+    seen: stores.proofs,
+    // htu names one of the app's own origins, never the request's Host.
+    isOwnOrigin: origins.isOwnOrigin,
+    now,
+    nonces: config.dpopNonce ? createDpopNonces({ now }) : null,
+  });
+  const cookieOptions = { cookieSecure: config.cookieSecure, accessTokenTtl: config.accessTokenTtl, now };
+  // Lab-only cookie sessions with defences off exist only while the lab is on: off, nothing reads their cookies.
+  const weakenedSessions = config.attackLab ? createWeakenedSessions(cookieOptions) : null;
+  const transports = createTransports({ ...cookieOptions, dpopProofs, extra: weakenedSessions ? [weakenedSessions.transport] : [] });
+  const deviceCookie = createDeviceCookie({ cookieSecure: config.cookieSecure, now });
   const context: RouteContext = {
     sessions,
     transports,
-    deviceCookie: createDeviceCookie({ cookieSecure: config.cookieSecure, now }),
+    deviceCookie,
     hooks: createAuthHooks({ sessions, transports }),
     stores,
     keys,
@@ -193,7 +206,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(cookie);
   // Before every route: it documents the routes registered after it.
   await app.register(apiReference);
-  if (config.attackLab) await app.register(attackLab, { attackerPort: config.attackerPort, isAppPage: origins.isOwnOrigin, now });
+  if (weakenedSessions) await app.register(attackLab, { attackerPort: config.attackerPort, isAppPage: origins.isOwnOrigin, publicUrl: origins.publicUrl, now, sessions, weakenedSessions, deviceCookie });
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);
   await app.register(sessionRoutes, context);
@@ -203,8 +216,8 @@ export async function buildApp(options: AppOptions) {
   if (webRoot) await app.register(webApp, { root: webRoot });
 
   const purge = setInterval(() => {
-    Promise.all([stores.sessions.purgeExpired(now()), stores.links.purgeExpired(now())]).catch((error: unknown) =>
-      app.log.warn({ err: error }, 'could not purge expired sessions and links'),
+    Promise.all([stores.sessions.purgeExpired(now()), stores.links.purgeExpired(now()), stores.proofs.purgeExpired(now())]).catch((error: unknown) =>
+      app.log.warn({ err: error }, 'could not purge expired sessions, links and proofs'),
     );
   }, PURGE_INTERVAL_MS);
   // A rotation by `pnpm keys rotate` (or another instance) is picked up without a restart.

@@ -5,69 +5,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildApp } from '../src/app.js';
 import { ConfigError, parseConfig } from '../src/config/config.js';
-import { ACCESS_COOKIE, TEST_SECRET } from './support/test-app.js';
+import { startLab, type Lab } from './support/lab.js';
+import { TEST_SECRET } from './support/test-app.js';
 
 // The attack lab's attacker companion, over real sockets: it listens on loopback only, collects
 // loot, replays stolen tokens from its own server (never with the victim's cookies), and the app
 // records what other sites made browsers send. With ATTACK_LAB=false none of it exists.
-
-const PASSWORD = 'correct horse battery';
-let counter = 0;
-const uniqueUsername = () => `lab_${process.pid}_${++counter}`;
-
-async function startLab(env: Record<string, string> = {}) {
-  const dataDir = await mkdtemp(path.join(tmpdir(), 'jwt-lab-attack-'));
-  const config = parseConfig({ DATA_DIR: dataDir, JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'silent', PORT: '0', ...env });
-  const app = await buildApp({ config, webRoot: null });
-  /** Every request the app received at /api/private, as it arrived: to prove what a replay carried. */
-  const privateRequests: Array<Record<string, unknown>> = [];
-  app.addHook('onRequest', async (request) => {
-    if (request.url === '/api/private') privateRequests.push({ ...request.headers });
-  });
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  await app.attackLab?.listen();
-  const appUrl = `http://localhost:${(app.server.address() as { port: number }).port}`;
-  const attackerUrl = app.attackLab ? `http://127.0.0.1:${app.attackLab.attackerAddress()!.port}` : null;
-
-  async function login(mode: 'header' | 'cookie') {
-    const username = uniqueUsername();
-    const json = { 'content-type': 'application/json' };
-    await fetch(`${appUrl}/api/auth/register`, { method: 'POST', headers: json, body: JSON.stringify({ username, password: PASSWORD }) });
-    const response = await fetch(`${appUrl}/api/auth/login`, { method: 'POST', headers: json, body: JSON.stringify({ username, password: PASSWORD, mode }) });
-    expect(response.status).toBe(200);
-    const cookie = response.headers.getSetCookie().find((line) => line.startsWith(`${ACCESS_COOKIE}=`))?.split(';')[0];
-    return { ...((await response.json()) as { accessToken?: string; refreshToken?: string; csrfToken?: string }), cookie };
-  }
-
-  /** What the lab's page does: sends loot as a text body (a "simple" request) from the app's origin. */
-  async function collect(kind: string, data: Record<string, unknown>, origin = appUrl) {
-    const response = await fetch(`${attackerUrl}/collect`, { method: 'POST', headers: { 'content-type': 'text/plain', origin }, body: JSON.stringify({ kind, data }) });
-    return { response, body: (await response.json()) as { id: number; from: string; data: Record<string, unknown> } };
-  }
-
-  async function replay(lootId: number) {
-    const response = await fetch(`${attackerUrl}/replay`, { method: 'POST', headers: { 'content-type': 'text/plain', origin: appUrl }, body: JSON.stringify({ lootId }) });
-    expect(response.status).toBe(200);
-    return (await response.json()) as { target: string; attempts: Array<{ credential: string; tokenFrom: string | null; status: number; answer: Record<string, unknown> }> };
-  }
-
-  return {
-    app,
-    config,
-    appUrl,
-    attackerUrl,
-    privateRequests,
-    login,
-    collect,
-    replay,
-    async close() {
-      await app.close();
-      await rm(dataDir, { recursive: true, force: true });
-    },
-  };
-}
-
-type Lab = Awaited<ReturnType<typeof startLab>>;
 
 /** Resolves true when something accepts a TCP connection there. */
 function accepts(host: string, port: number): Promise<boolean> {
@@ -168,7 +111,7 @@ describe('with ATTACK_LAB on', () => {
     expect(first.target).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/api\/private$/);
     // Only the access token is replayed: a refresh token is not accepted at /api/private anyway.
     expect(first.attempts).toEqual([
-      { credential: 'bearer', tokenFrom: 'localStorage["jwtlab.accessToken"]', status: 200, answer: expect.objectContaining({ via: 'header' }) },
+      { credential: 'bearer', tokenFrom: 'localStorage["jwtlab.accessToken"]', boundTo: null, proofKey: null, status: 200, challenge: null, answer: expect.objectContaining({ via: 'header' }) },
     ]);
     expect(lab.privateRequests).toHaveLength(1);
     expect(lab.privateRequests[0]).toMatchObject({ authorization: `Bearer ${stolen.accessToken}` });
@@ -189,7 +132,7 @@ describe('with ATTACK_LAB on', () => {
 
     const result = await lab.replay(body.id);
     expect(result.attempts).toEqual([
-      { credential: 'none', tokenFrom: null, status: 401, answer: expect.objectContaining({ error: 'missing_token' }) },
+      { credential: 'none', tokenFrom: null, boundTo: null, proofKey: null, status: 401, challenge: 'Bearer', answer: expect.objectContaining({ error: 'missing_token' }) },
     ]);
     expect(lab.privateRequests).toHaveLength(1);
     expect(lab.privateRequests[0]).not.toHaveProperty('cookie');

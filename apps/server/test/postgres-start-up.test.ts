@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { Client } from 'pg';
+import { migrate } from '../src/stores/postgres/migrations.js';
+import { connectPostgres } from '../src/stores/postgres/postgres-connection.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { callApi, spawnServer, startServerProcess } from './support/redis-instances.js';
@@ -82,14 +83,17 @@ describe('starting on PostgreSQL', () => {
   }, 20_000);
 
   it('refuses a keyring row that is not a keyring, in one line saying where it is', async () => {
-    const admin = new Client({ connectionString: database.url });
-    await admin.connect();
+    const own = await createTestDatabase();
     try {
-      await admin.query(`INSERT INTO signing_keys (name, document, version) VALUES ('es256.keyring', '{"alg":"ES256","keys":[]}', 1)`);
+      const pool = await connectPostgres(own.url, { poolSize: 1 });
+      await migrate(pool);
+      await pool.query(`INSERT INTO signing_keys (name, document, version) VALUES ('es256.keyring', '{"alg":"ES256","keys":[]}', 1)`);
+      await pool.end();
+      const line = await refusedStart({ DATABASE_URL: own.url, JWT_ALG: 'ES256' });
+      expect(line).toMatch(/^jwt-lab: cannot start: the "es256\.keyring" row of the signing_keys table \(DATABASE_URL\) is not a usable JWT Lab keyring \(\/keys /);
     } finally {
-      await admin.end();
+      await own.drop();
     }
-    const line = await refusedStart({ DATABASE_URL: database.url, JWT_ALG: 'ES256' });
-    expect(line).toMatch(/^jwt-lab: cannot start: the "es256\.keyring" row of the signing_keys table \(DATABASE_URL\) is not a usable JWT Lab keyring \(\/keys /);
   }, 20_000);
 });
+

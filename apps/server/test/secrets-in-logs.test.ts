@@ -1,6 +1,7 @@
 import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { bearer, startTestApp, TEST_SECRET, type TestApp } from './support/test-app.js';
+import { createDpopKey } from './support/dpop-key.js';
+import { bearer, MEMORY_REFRESH_COOKIE, startTestApp, TEST_SECRET, type TestApp } from './support/test-app.js';
 
 // Tokens, passwords and cookies never reach a log line, at the most verbose level, even when a
 // client puts a token where it does not belong (the query string) or a request fails.
@@ -31,5 +32,21 @@ describe('logs', () => {
     for (const secret of secrets) expect(logs).not.toContain(secret);
     // Not even a recognisable piece of a token (its signature).
     expect(logs).not.toContain(header.accessToken.split('.')[2]);
+  });
+
+  it('hold no token, CSRF token or DPoP proof of the memory and DPoP modes, on good and refused requests', async () => {
+    const memory = await t.loginMemory();
+    const refreshed = (await t.inject({ method: 'POST', url: '/api/auth/refresh', headers: { 'x-csrf-token': memory.csrfToken }, cookies: { [MEMORY_REFRESH_COOKIE]: memory.refreshCookie } })).json();
+    await t.inject({ method: 'POST', url: '/api/auth/refresh', cookies: { [MEMORY_REFRESH_COOKIE]: memory.refreshCookie } }); // refused: no CSRF token
+    const key = await createDpopKey();
+    const dpop = await t.loginDpop(key);
+    const headers = await t.dpopHeaders(key, 'GET', '/api/private', dpop.accessToken);
+    await t.inject({ method: 'GET', url: '/api/private', headers });
+    await t.inject({ method: 'GET', url: '/api/private', headers }); // refused: the proof's jti again
+    await t.inject({ method: 'GET', url: '/api/private', headers: bearer(dpop.accessToken) }); // refused: bound token as Bearer
+
+    const secrets = [memory.accessToken, memory.refreshCookie, memory.csrfToken, refreshed.accessToken, dpop.accessToken, dpop.refreshToken, headers.dpop];
+    for (const secret of secrets) expect(logs).not.toContain(secret);
+    expect(logs).not.toContain(headers.dpop.split('.')[2]);
   });
 });

@@ -1,6 +1,7 @@
 import { Value } from 'typebox/value';
 import { describe, expect, it } from 'vitest';
 import { LoginRequest, LoginResponse, RegisterRequest, SessionResponse } from './api.js';
+import { CrossSitePageQuery, WeakenedLoginRequest } from './attack-lab.js';
 import { ERROR_CODES, ErrorResponse } from './errors.js';
 
 // The schemas are the contract both sides compile against; these pin the rules they encode.
@@ -26,10 +27,9 @@ describe('RegisterRequest', () => {
 });
 
 describe('LoginRequest', () => {
-  it('takes only the two modes', () => {
+  it('takes only the four modes', () => {
     const base = { username: 'alice', password: '12345678' };
-    expect(Value.Check(LoginRequest, { ...base, mode: 'header' })).toBe(true);
-    expect(Value.Check(LoginRequest, { ...base, mode: 'cookie' })).toBe(true);
+    for (const mode of ['header', 'cookie', 'memory', 'dpop']) expect(Value.Check(LoginRequest, { ...base, mode })).toBe(true);
     expect(Value.Check(LoginRequest, { ...base, mode: 'query' })).toBe(false);
     expect(Value.Check(LoginRequest, base)).toBe(false);
   });
@@ -41,6 +41,13 @@ describe('LoginResponse', () => {
   it('accepts each mode with its own fields', () => {
     expect(Value.Check(LoginResponse, { mode: 'header', user, accessToken: 'a', refreshToken: 'r', tokenType: 'Bearer', expiresIn: 900 })).toBe(true);
     expect(Value.Check(LoginResponse, { mode: 'cookie', user, expiresIn: 900, csrfToken: 'c' })).toBe(true);
+    expect(Value.Check(LoginResponse, { mode: 'memory', user, accessToken: 'a', tokenType: 'Bearer', expiresIn: 900, csrfToken: 'c' })).toBe(true);
+    expect(Value.Check(LoginResponse, { mode: 'dpop', user, accessToken: 'a', refreshToken: 'r', tokenType: 'DPoP', expiresIn: 900 })).toBe(true);
+  });
+
+  it('refuses a memory-mode answer without its CSRF token, and a DPoP answer that says Bearer', () => {
+    expect(Value.Check(LoginResponse, { mode: 'memory', user, accessToken: 'a', tokenType: 'Bearer', expiresIn: 900 })).toBe(false);
+    expect(Value.Check(LoginResponse, { mode: 'dpop', user, accessToken: 'a', refreshToken: 'r', tokenType: 'Bearer', expiresIn: 900 })).toBe(false);
   });
 
   it('refuses a header-mode answer without its tokens', () => {
@@ -53,10 +60,28 @@ describe('SessionResponse and ErrorResponse', () => {
     const session = { user: { id: 'u', username: 'alice' }, mode: 'header', expiresAt: '2026-01-01T00:00:00.000Z' };
     expect(Value.Check(SessionResponse, session)).toBe(true);
     expect(Value.Check(SessionResponse, { ...session, mode: 'cookie', csrfToken: 'c' })).toBe(true);
+    expect(Value.Check(SessionResponse, { ...session, mode: 'cookie', csrfToken: 'c', weakened: ['samesite-none'] })).toBe(true);
+    expect(Value.Check(SessionResponse, { ...session, mode: 'cookie', weakened: ['no-firewall'] })).toBe(false);
   });
 
   it('knows every error code, and only those', () => {
     for (const error of ERROR_CODES) expect(Value.Check(ErrorResponse, { error, message: 'm' })).toBe(true);
     expect(Value.Check(ErrorResponse, { error: 'teapot', message: 'm' })).toBe(false);
+  });
+});
+
+describe('lab schemas', () => {
+  it('a weakened login names one to three distinct defences', () => {
+    const base = { username: 'alice', password: '12345678' };
+    expect(Value.Check(WeakenedLoginRequest, { ...base, weaken: ['no-csrf-token'] })).toBe(true);
+    expect(Value.Check(WeakenedLoginRequest, { ...base, weaken: ['samesite-none', 'no-csrf-token', 'no-origin-check'] })).toBe(true);
+    expect(Value.Check(WeakenedLoginRequest, { ...base, weaken: [] })).toBe(false);
+    expect(Value.Check(WeakenedLoginRequest, { ...base, weaken: ['no-csrf-token', 'no-csrf-token'] })).toBe(false);
+    expect(Value.Check(WeakenedLoginRequest, { ...base, weaken: ['everything'] })).toBe(false);
+  });
+
+  it('the cross-site page takes any strategy', () => {
+    expect(Value.Check(CrossSitePageQuery, { target: 'http://localhost:3000', strategy: 'memory' })).toBe(true);
+    expect(Value.Check(CrossSitePageQuery, { target: 'http://localhost:3000', strategy: 'carrier-pigeon' })).toBe(false);
   });
 });

@@ -19,8 +19,22 @@ export const Password = Type.String({ minLength: 8, maxLength: 256 });
 export const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
 export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: EMAIL_PATTERN, description: 'an email address' });
 
-export const CredentialMode = Type.Union([Type.Literal('header'), Type.Literal('cookie')]);
+/**
+ * The storage strategies the server knows (CONTRACT.md, "The two modes"): `header` (tokens in the
+ * body, sent as Bearer; the page keeps them in localStorage or sessionStorage), `cookie` (HttpOnly
+ * cookies + CSRF token), `memory` (access token in the body, refresh token in an HttpOnly cookie),
+ * `dpop` (both tokens bound to a key the page holds, RFC 9449).
+ */
+export const CREDENTIAL_MODES = ['header', 'cookie', 'memory', 'dpop'] as const;
+export const CredentialMode = Type.Union([Type.Literal('header'), Type.Literal('cookie'), Type.Literal('memory'), Type.Literal('dpop')]);
 export type CredentialMode = Static<typeof CredentialMode>;
+
+/**
+ * How an access token travelled to the API (`via` of /api/private): the Authorization header as
+ * Bearer (header and memory modes), the HttpOnly access cookie, or `Authorization: DPoP` with a proof.
+ */
+export const CredentialVia = Type.Union([Type.Literal('header'), Type.Literal('cookie'), Type.Literal('dpop')]);
+export type CredentialVia = Static<typeof CredentialVia>;
 
 export const PublicUser = Type.Object({ id: Type.String(), username: Type.String() });
 export type PublicUser = Static<typeof PublicUser>;
@@ -60,23 +74,73 @@ export const CookieModeLogin = Type.Object({
 });
 export type CookieModeLogin = Static<typeof CookieModeLogin>;
 
+/**
+ * Memory mode: the access token in the body (the page keeps it in a JavaScript variable only); the
+ * refresh token only in the HttpOnly refresh cookie. The CSRF token is also set as a readable,
+ * SameSite=Strict cookie (MEMORY_CSRF_COOKIE) so that the page can prove a refresh after a reload
+ * is its own (docs/decisions/012-memory-mode-refresh-after-reload.md).
+ */
+export const MemoryModeLogin = Type.Object({
+  mode: Type.Literal('memory'),
+  user: PublicUser,
+  accessToken: Type.String(),
+  tokenType: Type.Literal('Bearer'),
+  expiresIn: Type.Integer(),
+  csrfToken: Type.String(),
+});
+export type MemoryModeLogin = Static<typeof MemoryModeLogin>;
+
+/**
+ * DPoP mode (RFC 9449): both tokens in the body, bound to the key of the login's DPoP proof
+ * (`cnf.jkt`); every request sends `Authorization: DPoP <accessToken>` and a fresh proof.
+ */
+export const DpopModeLogin = Type.Object({
+  mode: Type.Literal('dpop'),
+  user: PublicUser,
+  accessToken: Type.String(),
+  refreshToken: Type.String(),
+  tokenType: Type.Literal('DPoP'),
+  expiresIn: Type.Integer(),
+});
+export type DpopModeLogin = Static<typeof DpopModeLogin>;
+
 /** The answer of login and of refresh. */
-export const LoginResponse = Type.Union([HeaderModeLogin, CookieModeLogin]);
+export const LoginResponse = Type.Union([HeaderModeLogin, CookieModeLogin, MemoryModeLogin, DpopModeLogin]);
 export type LoginResponse = Static<typeof LoginResponse>;
 
-/** Header mode sends `refreshToken`; cookie mode sends `{}` (or nothing) and the refresh cookie. */
+/**
+ * Header and DPoP modes send `refreshToken` (DPoP: with a proof from the same key); cookie and
+ * memory modes send `{}` (or nothing), the refresh cookie and X-CSRF-Token.
+ */
 export const RefreshRequest = Type.Object(
   { refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 8192 })) },
   { additionalProperties: false },
 );
 export type RefreshRequest = Static<typeof RefreshRequest>;
 
+/**
+ * Defences a lab-only session has switched off on purpose (attack lab, "defences off"): its cookies'
+ * SameSite relaxed to Lax or None, no X-CSRF-Token check, no Origin check. Such sessions exist only
+ * while ATTACK_LAB is on; every other session keeps every defence.
+ */
+export const WeakenedDefence = Type.Union([
+  Type.Literal('samesite-lax'),
+  Type.Literal('samesite-none'),
+  Type.Literal('no-csrf-token'),
+  Type.Literal('no-origin-check'),
+]);
+export type WeakenedDefence = Static<typeof WeakenedDefence>;
+
 export const SessionResponse = Type.Object({
   user: PublicUser,
+  /** The session's storage strategy (the mode it logged in with). */
   mode: CredentialMode,
   /** When the access token presented expires (ISO 8601). */
   expiresAt: Type.String({ format: 'date-time' }),
+  /** When the access token came in a cookie: the session's CSRF token, so a reloaded page can recover it. */
   csrfToken: Type.Optional(Type.String()),
+  /** Lab sessions only: the defences this session was created without. */
+  weakened: Type.Optional(Type.Array(WeakenedDefence)),
 });
 export type SessionResponse = Static<typeof SessionResponse>;
 
@@ -84,7 +148,7 @@ export const PrivateResponse = Type.Object({
   message: Type.String(),
   user: PublicUser,
   claims: AccessTokenClaims,
-  via: CredentialMode,
+  via: CredentialVia,
 });
 export type PrivateResponse = Static<typeof PrivateResponse>;
 
@@ -194,3 +258,13 @@ export type MetricsResponse = Static<typeof MetricsResponse>;
 
 /** Header names both sides agree on. */
 export const CSRF_HEADER = 'x-csrf-token';
+/** RFC 9449: the proof header, and the header of a server-provided nonce. */
+export const DPOP_HEADER = 'dpop';
+export const DPOP_NONCE_HEADER = 'dpop-nonce';
+
+/**
+ * Memory mode's readable CSRF cookie (not HttpOnly, SameSite=Strict, Path=/): after a reload the
+ * page reads it from document.cookie and echoes it in X-CSRF-Token. A cross-site page cannot read
+ * it; a script in the page can, which is the lesson (docs/decisions/012).
+ */
+export const MEMORY_CSRF_COOKIE = 'jwtlab_memory_csrf';

@@ -1,7 +1,9 @@
 import { Type, type Static, type TSchema } from 'typebox';
+import { CookieModeLogin, CredentialMode, Password, Username, WeakenedDefence } from './api.js';
 
-// Bodies of the attack lab: the app's two lab routes and the attacker's site. No production
-// client calls them; they are here so that the server and the page cannot disagree on them.
+// Bodies of the attack lab: the app's lab routes and the attacker's site. No production client
+// calls them; they are here so that the server and the page cannot disagree on them. Every route
+// here exists only while ATTACK_LAB is on (404 otherwise).
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -43,10 +45,14 @@ export const ForeignRequest = Type.Object({
   fetchSite: Nullable(Type.String()),
   contentType: Nullable(Type.String()),
   carried: Type.Object({
+    /** Any access cookie: cookie mode's, or a lab session's (defences off). */
     accessCookie: Type.Boolean(),
+    /** Any refresh cookie: cookie mode's, memory mode's, or a lab session's. */
     refreshCookie: Type.Boolean(),
     authorization: Type.Boolean(),
     csrfToken: Type.Boolean(),
+    /** The names of the app's credential cookies it carried (names only, never values). */
+    credentialCookies: Type.Array(Type.String()),
   }),
   status: Type.Integer(),
   refusedBy: Nullable(Refusal),
@@ -83,13 +89,34 @@ export const LootResponse = Type.Object({ loot: Type.Array(Loot) });
 
 export const ReplayRequest = Type.Object({ lootId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
+/**
+ * How the attacker's server used a stolen token, as it would really be used:
+ * - `bearer`: `Authorization: Bearer <token>`;
+ * - `dpop-without-proof`: a DPoP-bound token as `Authorization: DPoP <token>` with no proof (the
+ *   attacker has the token but not the page's key);
+ * - `dpop-with-attacker-proof`: the same, with a well-formed proof signed by the attacker's own key;
+ * - `none`: nothing usable was stolen, so it called with nothing.
+ */
+export const ReplayCredential = Type.Union([
+  Type.Literal('bearer'),
+  Type.Literal('dpop-without-proof'),
+  Type.Literal('dpop-with-attacker-proof'),
+  Type.Literal('none'),
+]);
+export type ReplayCredential = Static<typeof ReplayCredential>;
+
 export const ReplayAttempt = Type.Object({
-  /** `bearer`: a stolen access token in the Authorization header; `none`: nothing usable was stolen. */
-  credential: Type.Union([Type.Literal('bearer'), Type.Literal('none')]),
+  credential: ReplayCredential,
   /** Where in the loot the token was found, e.g. localStorage["jwtlab.accessToken"]. */
   tokenFrom: Nullable(Type.String()),
+  /** The `cnf.jkt` the stolen token is bound to (DPoP), or null for an unbound token. */
+  boundTo: Nullable(Type.String()),
+  /** The thumbprint of the attacker's own key that signed the proof (`dpop-with-attacker-proof` only). */
+  proofKey: Nullable(Type.String()),
   /** The app's status, or null when it could not be reached. */
   status: Nullable(Type.Integer()),
+  /** The app's WWW-Authenticate challenge, which says why a token was refused (e.g. DPoP error="invalid_dpop_proof"). */
+  challenge: Nullable(Type.String()),
   answer: Type.Unknown(),
 });
 export type ReplayAttempt = Static<typeof ReplayAttempt>;
@@ -102,7 +129,44 @@ export const ReplayResponse = Type.Object({
 });
 export type ReplayResponse = Static<typeof ReplayResponse>;
 
+/**
+ * The attacker's cross-site page, `GET /csrf?target=…&run=…&strategy=…`. `strategy` (default
+ * `cookie`) picks the forged requests that strategy is exposed to: cookie mode, the state-changing
+ * routes with whatever cookies the browser attaches (also for a lab session with defences off);
+ * memory mode, the refresh route with the refresh cookie; header and dpop modes, the same
+ * requests, to show that nothing rides along. The app's record (foreign-requests) says what it
+ * received and which check refused each one.
+ */
 export const CrossSitePageQuery = Type.Object(
-  { target: Type.String({ maxLength: 200 }), run: Type.Optional(Type.String({ pattern: RUN_PATTERN })) },
+  {
+    target: Type.String({ maxLength: 200 }),
+    run: Type.Optional(Type.String({ pattern: RUN_PATTERN })),
+    strategy: Type.Optional(CredentialMode),
+  },
   { additionalProperties: false },
 );
+export type CrossSitePageQuery = Static<typeof CrossSitePageQuery>;
+
+// "Defences off, on purpose": lab-only sessions (POST /api/attack-lab/weakened-login).
+
+/**
+ * A cookie-mode login whose session has some defences switched off on purpose: `weaken` lists them
+ * (at most one SameSite value). Only that session loses them; its cookies have their own names
+ * (one lab session per browser at a time), so the browser's ordinary cookie session is untouched.
+ */
+export const WeakenedLoginRequest = Type.Object(
+  {
+    username: Username,
+    password: Password,
+    weaken: Type.Array(WeakenedDefence, { minItems: 1, maxItems: 3, uniqueItems: true }),
+  },
+  { additionalProperties: false },
+);
+export type WeakenedLoginRequest = Static<typeof WeakenedLoginRequest>;
+
+/** As a cookie-mode login, marked with the defences this session goes without. */
+export const WeakenedLoginResponse = Type.Object({
+  ...CookieModeLogin.properties,
+  weakened: Type.Array(WeakenedDefence),
+});
+export type WeakenedLoginResponse = Static<typeof WeakenedLoginResponse>;

@@ -11,6 +11,7 @@ export const ERROR_CODES = [
   'token_expired',
   'token_revoked',
   'refresh_token_reused',
+  'use_dpop_nonce',
   'csrf_failed',
   'invalid_link',
   'link_expired',

@@ -13,6 +13,15 @@ export type LinkPurpose = (typeof LINK_PURPOSES)[number];
 export const JWT_ALGORITHMS = ['HS256', 'ES256', 'EdDSA'] as const;
 export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 
+/** DPoP proofs (RFC 9449): their `typ`, and the algorithms the server accepts for them (asymmetric only). */
+export const DPOP_PROOF_TYPE = 'dpop+jwt';
+export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'EdDSA'] as const;
+export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
+
+/** RFC 7800 confirmation: the RFC 7638 SHA-256 thumbprint of the key a DPoP-bound token belongs to. */
+export const TokenConfirmation = Type.Object({ jkt: Type.String() });
+export type TokenConfirmation = Static<typeof TokenConfirmation>;
+
 /** Claims of an access token; nothing secret travels in them. */
 export const AccessTokenClaims = Type.Object({
   iss: Type.String(),
@@ -22,6 +31,8 @@ export const AccessTokenClaims = Type.Object({
   exp: Type.Integer(),
   jti: Type.String(),
   sid: Type.String(),
+  /** DPoP mode only: the key the token is bound to. */
+  cnf: Type.Optional(TokenConfirmation),
 });
 export type AccessTokenClaims = Static<typeof AccessTokenClaims>;
 

@@ -2,7 +2,9 @@ import type { AddressInfo } from 'node:net';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import type { SessionService } from '../auth/session-service.js';
 import { ConfigError } from '../config/config.js';
+import { CsrfError } from '../transports/csrf.js';
 import { buildAttackerSite, type AttackerSite } from './attacker-site.js';
 import { describeForeignRequest, isForeignRequest } from './foreign-requests.js';
 import type { ForeignRequest, Loot } from '@jwt-lab/shared';
@@ -10,13 +12,21 @@ import type { AttackLab } from './attack-lab-handle.js';
 import { attackLabRoutes } from './lab-routes.js';
 import { createRecentList } from './recent-list.js';
 import { ATTACKER_BIND_HOST, type IsAppPage } from './site-origins.js';
+import type { DeviceCookie } from '../transports/device-cookie.js';
+import type { WeakenedSessions } from './weakened-sessions.js';
 
 export interface AttackLabOptions {
   /** 0 picks a free port. */
   attackerPort: number;
   /** The app's own page origins: the only pages that may use the attacker's site. */
   isAppPage: IsAppPage;
+  /** Where people reach the app: the attacker's DPoP proofs name it, as a real attacker's would. */
+  publicUrl: () => string;
   now: () => number;
+  sessions: SessionService;
+  /** The lab-only cookie sessions with defences off; the app registers their transport too. */
+  weakenedSessions: WeakenedSessions;
+  deviceCookie: DeviceCookie;
 }
 
 const FOREIGN_REQUESTS_KEPT = 50;
@@ -26,8 +36,10 @@ const LOOT_KEPT = 20;
  * The attack lab, registered only while ATTACK_LAB is on: it records what other sites send to the
  * app, serves the lab's two routes, and owns the attacker's site (started by `listen`, closed with the app).
  */
-async function attackLabPlugin(app: FastifyInstance, { attackerPort, isAppPage, now }: AttackLabOptions) {
+async function attackLabPlugin(app: FastifyInstance, { attackerPort, isAppPage, publicUrl, now, sessions, weakenedSessions, deviceCookie }: AttackLabOptions) {
   const foreignRequests = createRecentList<ForeignRequest>(FOREIGN_REQUESTS_KEPT);
+  // Which CSRF check refused a request: the status alone cannot tell once a lab session lacks the Origin check.
+  const csrfRefusals = new WeakMap<object, CsrfError['check']>();
   const loot = createRecentList<Loot>(LOOT_KEPT);
   let site: AttackerSite | null = null;
   let nextSeq = 1;
@@ -37,7 +49,7 @@ async function attackLabPlugin(app: FastifyInstance, { attackerPort, isAppPage, 
     attackerAddress: () => (site?.server.listening ? (site.server.address() as AddressInfo) : null),
     async listen() {
       if (site) return;
-      const starting = await buildAttackerSite({ loot, appUrl: appUrlOf(app.server.address()), isAppPage, now, log: app.log });
+      const starting = await buildAttackerSite({ loot, appUrl: appUrlOf(app.server.address()), isAppPage, publicUrl, now, log: app.log });
       try {
         await starting.listen({ port: attackerPort, host: ATTACKER_BIND_HOST });
       } catch (error) {
@@ -58,11 +70,15 @@ async function attackLabPlugin(app: FastifyInstance, { attackerPort, isAppPage, 
     await site?.close();
     site = null;
   });
-  app.addHook('onResponse', (request, reply, done) => {
-    if (isForeignRequest(request)) foreignRequests.add(describeForeignRequest(request, reply, nextSeq++, now()));
+  app.addHook('onError', (request, _reply, error, done) => {
+    if (error instanceof CsrfError) csrfRefusals.set(request, error.check);
     done();
   });
-  await app.withTypeProvider<TypeBoxTypeProvider>().register(attackLabRoutes, { lab });
+  app.addHook('onResponse', (request, reply, done) => {
+    if (isForeignRequest(request)) foreignRequests.add(describeForeignRequest(request, reply, nextSeq++, now(), csrfRefusals.get(request)));
+    done();
+  });
+  await app.withTypeProvider<TypeBoxTypeProvider>().register(attackLabRoutes, { lab, sessions, weakenedSessions, deviceCookie });
 }
 
 /** Where the attacker's server reaches the app: its own listening address, loopback for a wildcard one. */

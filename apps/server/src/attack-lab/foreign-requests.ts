@@ -1,11 +1,15 @@
 import { CSRF_HEADER } from '@jwt-lab/shared';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ACCESS_COOKIE, REFRESH_COOKIE } from '../transports/cookie-transport.js';
-import { isForeignOrigin } from '../transports/csrf.js';
+import { isForeignOrigin, type CsrfError } from '../transports/csrf.js';
+import { MEMORY_REFRESH_COOKIE } from '../transports/memory-transport.js';
+import { LAB_ACCESS_COOKIE, LAB_REFRESH_COOKIE } from './weakened-sessions.js';
 import { RUN_PATTERN, type ForeignRequest, type Refusal } from '@jwt-lab/shared';
 
 const RUN = new RegExp(RUN_PATTERN);
 const MAX_HEADER_CHARS = 200;
+const ACCESS_COOKIES = [ACCESS_COOKIE, LAB_ACCESS_COOKIE];
+const REFRESH_COOKIES = [REFRESH_COOKIE, MEMORY_REFRESH_COOKIE, LAB_REFRESH_COOKIE];
 
 /**
  * A request another site made the browser send: a foreign Origin, or, where a browser sends no
@@ -17,15 +21,20 @@ export function isForeignRequest(request: FastifyRequest): boolean {
   return site === 'cross-site' || site === 'same-site';
 }
 
-/** The facts of one answered foreign request; presence of credentials only, never their values. */
-export function describeForeignRequest(request: FastifyRequest, reply: FastifyReply, seq: number, at: number): ForeignRequest {
+/**
+ * The facts of one answered foreign request; presence of credentials only, never their values.
+ * `csrfCheck`: the CSRF check that refused it, when one did.
+ */
+export function describeForeignRequest(request: FastifyRequest, reply: FastifyReply, seq: number, at: number, csrfCheck?: CsrfError['check']): ForeignRequest {
   const [path = '/', query = ''] = request.url.split('?');
   const run = new URLSearchParams(query).get('run');
+  const credentialCookies = [...ACCESS_COOKIES, ...REFRESH_COOKIES].filter((name) => hasCookie(request, name));
   const carried = {
-    accessCookie: hasCookie(request, ACCESS_COOKIE),
-    refreshCookie: hasCookie(request, REFRESH_COOKIE),
+    accessCookie: ACCESS_COOKIES.some((name) => credentialCookies.includes(name)),
+    refreshCookie: REFRESH_COOKIES.some((name) => credentialCookies.includes(name)),
     authorization: request.headers.authorization !== undefined,
     csrfToken: request.headers[CSRF_HEADER] !== undefined,
+    credentialCookies,
   };
   const corsAllowed = reply.getHeader('access-control-allow-origin') !== undefined;
   return {
@@ -39,7 +48,7 @@ export function describeForeignRequest(request: FastifyRequest, reply: FastifyRe
     contentType: shortHeader(request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()),
     carried,
     status: reply.statusCode,
-    refusedBy: refusalOf(request.method, reply.statusCode, carried, isForeignOrigin(request), corsAllowed),
+    refusedBy: reply.statusCode === 403 && csrfCheck !== undefined ? csrfCheck : refusalOf(request.method, reply.statusCode, carried, isForeignOrigin(request), corsAllowed),
   };
 }
 

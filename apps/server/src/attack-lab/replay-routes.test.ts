@@ -9,9 +9,14 @@ describe('finding stolen tokens in loot', () => {
   it('finds tokens inside text, JSON strings and nested objects, with where they were', () => {
     const found = findTokens({ localStorage: { 'jwt-lab.tokens': JSON.stringify({ accessToken: token }) }, cookie: `a=1; t=${token}.` });
     expect(found).toEqual([
-      { value: token, from: 'localStorage["jwt-lab.tokens"]', typ: 'at+jwt' },
-      { value: token, from: 'cookie', typ: 'at+jwt' },
+      { value: token, from: 'localStorage["jwt-lab.tokens"]', typ: 'at+jwt', boundTo: null },
+      { value: token, from: 'cookie', typ: 'at+jwt', boundTo: null },
     ]);
+  });
+
+  it("reads the key a DPoP-bound token is bound to from its cnf claim", () => {
+    const bound = `${header}.${Buffer.from(JSON.stringify({ sub: 'u', cnf: { jkt: 'k'.repeat(43) } })).toString('base64url')}.c2lnbmF0dXJl`;
+    expect(findTokens({ memory: bound })).toEqual([{ value: bound, from: 'memory', typ: 'at+jwt', boundTo: 'k'.repeat(43) }]);
   });
 
   it.each([

@@ -1,13 +1,18 @@
 import { ApiError } from '../errors/api-error.js';
 import { errorResponses } from '../errors/error-responses.js';
 import type { App } from '../http/typed-app.js';
-import { ReplayRequest, ReplayResponse, type Loot, type ReplayAttempt } from '@jwt-lab/shared';
+import { ReplayRequest, ReplayResponse, type Loot, type ReplayAttempt, type ReplayCredential } from '@jwt-lab/shared';
+import type { createDpopProofSigner } from '../tokens/dpop-proofs.js';
 import type { RecentList } from './recent-list.js';
 
 export interface ReplayOptions {
   loot: RecentList<Loot>;
   /** The app's own address, e.g. http://127.0.0.1:3000: the attacker calls it from its server. */
   appUrl: string;
+  /** Where the app's page lives: the attacker's proofs name it in htu, as a real attacker's would. */
+  publicUrl: () => string;
+  /** The attacker's own DPoP key: it has the stolen token, but not the page's key. */
+  attackerKey: Awaited<ReturnType<typeof createDpopProofSigner>>;
 }
 
 /**
@@ -25,15 +30,30 @@ interface StolenToken {
   value: string;
   from: string;
   typ: string | undefined;
+  /** The key a DPoP-bound token is bound to (its cnf.jkt). */
+  boundTo: string | null;
 }
 
 /**
- * The attacker uses what it stole from its own machine: `GET /api/private` with each stolen
- * access token, or with nothing at all when nothing usable was stolen. It is a plain server-side
- * request, so none of the victim's cookies can come along.
+ * The attacker uses what it stole from its own machine, as it would really be used: `GET
+ * /api/private` with each stolen access token as Bearer, and a DPoP-bound one also as DPoP with no
+ * proof and with a proof signed by the attacker's own key; or with nothing at all when nothing
+ * usable was stolen. It is a plain server-side request, so none of the victim's cookies can come along.
  */
-export async function replayRoutes(site: App, { loot, appUrl }: ReplayOptions) {
+export async function replayRoutes(site: App, { loot, appUrl, publicUrl, attackerKey }: ReplayOptions) {
   const target = `${appUrl}/api/private`;
+
+  async function attemptsWith(token: StolenToken): Promise<ReplayAttempt[]> {
+    const asBearer = { authorization: `Bearer ${token.value}` };
+    if (token.boundTo === null) return [await callApp(target, token, 'bearer', asBearer)];
+    const scheme = { authorization: `DPoP ${token.value}` };
+    const proof = await attackerKey.sign({ htm: 'GET', htu: `${publicUrl()}/api/private`, accessToken: token.value });
+    return Promise.all([
+      callApp(target, token, 'bearer', asBearer),
+      callApp(target, token, 'dpop-without-proof', scheme),
+      callApp(target, token, 'dpop-with-attacker-proof', { ...scheme, dpop: proof }, attackerKey.jkt),
+    ]);
+  }
 
   site.post(
     '/replay',
@@ -45,23 +65,23 @@ export async function replayRoutes(site: App, { loot, appUrl }: ReplayOptions) {
       const accessTokens = findTokens(item.data)
         .filter((token) => token.typ === 'at+jwt')
         .slice(0, MAX_REPLAYS);
-      const attempts = accessTokens.length > 0 ? await Promise.all(accessTokens.map((token) => callApp(target, token))) : [await callApp(target, null)];
+      const attempts = accessTokens.length > 0 ? (await Promise.all(accessTokens.map(attemptsWith))).flat() : [await callApp(target, null, 'none', {})];
       return { lootId, target, attempts };
     },
   );
 }
 
-async function callApp(target: string, token: StolenToken | null): Promise<ReplayAttempt> {
-  const attempt = { credential: token ? 'bearer' : 'none', tokenFrom: token?.from ?? null } as const;
+async function callApp(target: string, token: StolenToken | null, credential: ReplayCredential, headers: Record<string, string>, proofKey: string | null = null): Promise<ReplayAttempt> {
+  const attempt = { credential, tokenFrom: token?.from ?? null, boundTo: token?.boundTo ?? null, proofKey };
   try {
     const response = await fetch(target, {
-      headers: token ? { authorization: `Bearer ${token.value}` } : {},
+      headers,
       redirect: 'manual',
       signal: AbortSignal.timeout(REPLAY_TIMEOUT_MS),
     });
-    return { ...attempt, status: response.status, answer: await response.json().catch(() => null) };
+    return { ...attempt, status: response.status, challenge: response.headers.get('www-authenticate'), answer: await response.json().catch(() => null) };
   } catch {
-    return { ...attempt, status: null, answer: null };
+    return { ...attempt, status: null, challenge: null, answer: null };
   }
 }
 
@@ -72,7 +92,7 @@ export function findTokens(data: unknown, path: string[] = []): StolenToken[] {
       .split(NOT_JWT_CHARACTERS)
       .map(trimDots)
       .filter((candidate) => candidate.startsWith('eyJ') && JWT.test(candidate))
-      .map((value) => ({ value, from: describePath(path), typ: headerType(value) }));
+      .map((value) => ({ value, from: describePath(path), typ: headerType(value), boundTo: boundKeyOf(value) }));
   }
   if (typeof data !== 'object' || data === null) return [];
   return Object.entries(data).flatMap(([key, value]) => findTokens(value, [...path, key]));
@@ -91,11 +111,23 @@ function describePath([first = '', ...rest]: string[]): string {
   return first + rest.map((key) => `[${JSON.stringify(key)}]`).join('');
 }
 
-function headerType(token: string): string | undefined {
+/** The JSON object in one base64url segment of a JWT, or undefined: loot is whatever a script sent, so nothing is trusted. */
+function segment(token: string, index: 0 | 1): Record<string, unknown> | undefined {
   try {
-    const header: unknown = JSON.parse(Buffer.from(token.split('.')[0]!, 'base64url').toString('utf8'));
-    return typeof header === 'object' && header !== null && typeof (header as { typ?: unknown }).typ === 'string' ? (header as { typ: string }).typ : undefined;
+    const value: unknown = JSON.parse(Buffer.from(token.split('.')[index]!, 'base64url').toString('utf8'));
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
   } catch {
     return undefined;
   }
+}
+
+function headerType(token: string): string | undefined {
+  const typ = segment(token, 0)?.typ;
+  return typeof typ === 'string' ? typ : undefined;
+}
+
+function boundKeyOf(token: string): string | null {
+  const cnf = segment(token, 1)?.cnf;
+  const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as { jkt?: unknown }).jkt : undefined;
+  return typeof jkt === 'string' ? jkt : null;
 }

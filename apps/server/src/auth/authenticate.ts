@@ -1,13 +1,15 @@
-import type { CredentialMode } from '@jwt-lab/shared';
+import type { CredentialVia } from '@jwt-lab/shared';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
-import { assertCsrfToken } from '../transports/csrf.js';
+import type { AccessCarrier } from '../transports/transport.js';
 import type { Transports } from '../transports/transports.js';
 import type { Authenticated, SessionService } from './session-service.js';
 
 export interface RequestAuth extends Authenticated {
   /** How the access token travelled to us. */
-  via: CredentialMode;
+  via: CredentialVia;
+  /** The carrier that brought it, which owns the rules of such requests (CSRF for cookies). */
+  carrier: AccessCarrier;
 }
 
 declare module 'fastify' {
@@ -18,24 +20,35 @@ declare module 'fastify' {
 
 /**
  * preHandler hooks that routes attach explicitly (never "everything under /api is protected"):
- * `authenticate` for any route that needs a user, plus `verifyCsrf` for those that change state.
+ * `authenticate` for any route that needs a user, plus `verifyOwnRequest` for those that change state.
  */
 export function createAuthHooks({ sessions, transports }: { sessions: SessionService; transports: Transports }) {
+  /** The carrier's rule for state changes: cookies ride along on requests a foreign page triggers, headers set by our script don't. */
+  async function verifyOwnRequest(request: FastifyRequest): Promise<void> {
+    const auth = requireAuth(request);
+    auth.carrier.assertOwnRequest(request, auth.session);
+  }
+
   return {
     async authenticate(request: FastifyRequest): Promise<void> {
-      const transport = transports.carryingAccessToken(request);
-      if (!transport) throw new ApiError('missing_token');
-      const { user, session, claims } = await sessions.authenticate(transport.readAccessToken(request));
-      // Spelled out, not `{ ...authenticated, via }`: on Node 20 a spread followed by a new key
-      // takes V8's slow path, which cost more than the rest of this hook (docs/performance.md).
-      request.auth = { user, session, claims, via: transport.mode };
+      const carrier = transports.carryingAccessToken(request);
+      if (!carrier) throw new ApiError('missing_token');
+      try {
+        const accessToken = carrier.read(request);
+        const { user, session, claims } = await sessions.authenticate(accessToken);
+        const holderCheck = carrier.verifyHolder(request, accessToken, claims);
+        if (holderCheck !== undefined) await holderCheck;
+        // Spelled out, not `{ ...authenticated, via }`: on Node 20 a spread followed by a new key
+        // takes V8's slow path, which cost more than the rest of this hook (docs/performance.md).
+        request.auth = { user, session, claims, via: carrier.via, carrier };
+      } catch (error) {
+        throw carrier.challenge === undefined ? error : carrier.challenge(error);
+      }
     },
 
-    /** Cookies ride along on requests a foreign page triggers; headers set by our script don't. */
-    async verifyCsrf(request: FastifyRequest): Promise<void> {
-      const auth = requireAuth(request);
-      if (auth.via === 'cookie') assertCsrfToken(request, auth.session.csrfToken);
-    },
+    verifyOwnRequest,
+    /** The name routes written before the DPoP and memory strategies use; the same hook. */
+    verifyCsrf: verifyOwnRequest,
   };
 }
 

@@ -1,23 +1,14 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { AccessTokenClaims, CredentialMode, PublicUser } from '@jwt-lab/shared';
+import type { AccessTokenClaims, CredentialMode, PublicUser, TokenConfirmation } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
 import type { SessionRecord, Stores, UserRecord } from '../stores/types.js';
-import type { TokenService } from '../tokens/token-service.js';
+import type { RefreshTokenClaims, TokenService } from '../tokens/token-service.js';
+import type { IssuedSession } from '../transports/transport.js';
 import type { PasswordHasher } from './passwords.js';
 import { describeDevice } from './device-description.js';
 import { publicUser } from './public-user.js';
 import type { LinkRequestLimiter, LoginLimiter, PerClientLimiter } from './request-limits.js';
 import { refuseTokenWith } from './token-refusal.js';
-
-/** What a login or a refresh hands to a transport to deliver. */
-export interface IssuedSession {
-  user: PublicUser;
-  session: SessionRecord;
-  accessToken: string;
-  accessClaims: AccessTokenClaims;
-  refreshToken: string;
-  refreshExpiresAt: number;
-}
 
 /** Who a verified access token speaks for. */
 export interface Authenticated {
@@ -86,10 +77,11 @@ export function createSessionService(options: SessionServiceOptions) {
     return found;
   }
 
-  async function issue(user: PublicUser, session: SessionRecord, refreshJti: string): Promise<IssuedSession> {
+  /** `binding`: the key both tokens are bound to (DPoP), carried from login through every refresh. */
+  async function issue(user: PublicUser, session: SessionRecord, refreshJti: string, binding: TokenConfirmation | undefined): Promise<IssuedSession> {
     const [access, refresh] = await Promise.all([
-      tokens.issueAccessToken({ sub: user.id, sid: session.id }, sessionEnd(session)),
-      tokens.issueRefreshToken({ sub: user.id, sid: session.id, jti: refreshJti }, sessionEnd(session)),
+      tokens.issueAccessToken({ sub: user.id, sid: session.id, cnf: binding }, sessionEnd(session)),
+      tokens.issueRefreshToken({ sub: user.id, sid: session.id, jti: refreshJti, cnf: binding }, sessionEnd(session)),
     ]);
     return {
       user,
@@ -139,7 +131,8 @@ export function createSessionService(options: SessionServiceOptions) {
     },
 
     /** Unknown user and wrong password take the same path, time and answer. */
-    async login(username: string, password: string, mode: CredentialMode, client: LoginClient): Promise<LoginResult> {
+    /** `binding`: the key a DPoP login's tokens are bound to (its proof's thumbprint). */
+    async login(username: string, password: string, mode: CredentialMode, client: LoginClient, binding?: TokenConfirmation): Promise<LoginResult> {
       const user = await stores.users.findByUsername(username);
       const deviceId = user && client.deviceToken ? await knownDevice(client.deviceToken, user.id) : undefined;
       const attempt = await loginLimits.begin(client.ip, username, deviceId);
@@ -169,7 +162,7 @@ export function createSessionService(options: SessionServiceOptions) {
         lastUsedAt: createdAt,
       };
       await stores.sessions.create(session);
-      const [issued, device] = await Promise.all([issue(publicUser(user), session, refreshJti), tokens.issueDeviceToken({ sub: user.id })]);
+      const [issued, device] = await Promise.all([issue(publicUser(user), session, refreshJti, binding), tokens.issueDeviceToken({ sub: user.id })]);
       return { issued, device };
     },
 
@@ -191,13 +184,14 @@ export function createSessionService(options: SessionServiceOptions) {
     /**
      * Rotates: the presented refresh token is spent and a new pair issued. A refresh token used a
      * second time means it was copied, so the whole session is revoked. `checkRequest` runs before
-     * anything is spent (the CSRF check of cookie mode), so a refused request costs the user nothing.
+     * anything is spent (the transport's own-request check: CSRF, or DPoP's proof from the bound
+     * key), so a refused request costs the user nothing. The new tokens keep the old ones' key binding.
      */
-    async refresh(refreshToken: string, checkRequest: (session: SessionRecord) => void = () => {}): Promise<IssuedSession> {
+    async refresh(refreshToken: string, checkRequest: (session: SessionRecord, claims: RefreshTokenClaims) => void | Promise<void> = () => {}): Promise<IssuedSession> {
       const claims = await tokens.verifyRefreshToken(refreshToken).catch(refuseRefreshToken);
       const session = await stores.sessions.find(claims.sid);
       if (!session || session.userId !== claims.sub) throw new ApiError('invalid_token');
-      checkRequest(session);
+      await checkRequest(session, claims);
       const nextJti = randomUUID();
       // Refreshing never extends a session past its maximum age; past it, the store answers 'ended'.
       const nextExpiresAt = Math.min(now() + tokens.refreshTokenTtl * 1000, sessionEnd(session));
@@ -206,7 +200,7 @@ export function createSessionService(options: SessionServiceOptions) {
       if (result === 'ended') throw new ApiError('invalid_token', 'This session has ended; log in again.');
       const user = await stores.users.findById(session.userId);
       if (!user) throw new ApiError('invalid_token');
-      return issue(publicUser(user), { ...session, refreshJti: nextJti, expiresAt: nextExpiresAt }, nextJti);
+      return issue(publicUser(user), { ...session, refreshJti: nextJti, expiresAt: nextExpiresAt }, nextJti, claims.cnf);
     },
 
     async logout(sessionId: string): Promise<void> {

@@ -46,6 +46,11 @@ export interface Config {
   attackLab: boolean;
   /** Port of the attacker's site (always on loopback); 0 picks a free one. */
   attackerPort: number;
+  /**
+   * Whether DPoP proofs must carry a server nonce (RFC 9449, section 8), bounding how long before
+   * use a proof can be made. Off by default: it costs a client one extra round trip per nonce slot.
+   */
+  dpopNonce: boolean;
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
@@ -107,6 +112,7 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     // An attacker's site inside the app's process: a teaching aid, never for production.
     attackLab,
     attackerPort: attackerPort(env, port),
+    dpopNonce: boolean(env, 'DPOP_NONCE', false),
   };
 }
 

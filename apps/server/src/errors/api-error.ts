@@ -14,6 +14,7 @@ export const ERROR_TABLE: Record<ErrorCode, { status: number; message: string }>
     status: 401,
     message: 'This refresh token was already used, so the session has been ended to protect it.',
   },
+  use_dpop_nonce: { status: 401, message: 'Sign the DPoP proof again with the nonce in the DPoP-Nonce header.' },
   csrf_failed: { status: 403, message: 'The request failed the cross-site request forgery check.' },
   invalid_link: { status: 400, message: 'This link is not valid. Ask for a new one.' },
   link_expired: { status: 410, message: 'This link has expired. Ask for a new one.' },

@@ -4,7 +4,7 @@ import { requireAuth, type RequestAuth } from '../auth/authenticate.js';
 import { publicUser } from '../auth/public-user.js';
 import { CHANGES_WITH_ACCESS_TOKEN, READS_WITH_ACCESS_TOKEN, REFRESHES_WITH_REFRESH_TOKEN } from '../api-reference/security.js';
 import { ApiError } from '../errors/api-error.js';
-import { assertCsrfToken, assertSameOrigin } from '../transports/csrf.js';
+import { assertSameOrigin } from '../transports/csrf.js';
 import { ACCESS_TOKEN_REFUSALS, errorResponses } from '../errors/error-responses.js';
 import type { App } from '../http/typed-app.js';
 import type { RouteContext } from './route-context.js';
@@ -30,13 +30,18 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, mode } = request.body;
-      const { issued, device } = await sessions.login(username, password, mode, {
-        ip: request.ip,
-        userAgent: request.headers['user-agent'],
-        deviceToken: deviceCookie.read(request, username),
-      });
+      const transport = transports.byMode(mode);
+      // Before the password is hashed: a DPoP login without a valid proof costs us nothing.
+      const binding = transport.bindLogin ? await transport.bindLogin(request) : undefined;
+      const { issued, device } = await sessions.login(
+        username,
+        password,
+        mode,
+        { ip: request.ip, userAgent: request.headers['user-agent'], deviceToken: deviceCookie.read(request, username) },
+        binding,
+      );
       deviceCookie.set(reply, username, device);
-      return transports.byMode(mode).deliver(reply, issued);
+      return transport.deliver(reply, issued);
     },
   );
 
@@ -50,11 +55,21 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
       schema: { summary: 'Trade a refresh token for new tokens; each refresh token works once.', security: REFRESHES_WITH_REFRESH_TOKEN, body: RefreshRequest, response: { 200: LoginResponse, ...errorResponses('invalid_request', 401, 403, 413, 415) } },
     },
     async (request, reply) => {
-      const transport = transports.carryingRefreshToken(request);
-      if (!transport) throw new ApiError('missing_token', 'Send the refresh token (in the body, or as the refresh cookie).');
-      // Cookie mode: the CSRF check runs before the token is spent, so a forged request costs nothing.
-      const checkRequest = transport.mode === 'cookie' ? (session: { csrfToken: string }) => assertCsrfToken(request, session.csrfToken) : undefined;
-      const issued = await sessions.refresh(transport.readRefreshToken(request)!, checkRequest);
+      const carried = transports.carryingRefreshToken(request);
+      if (!carried) throw new ApiError('missing_token', 'Send the refresh token (in the body, or as the refresh cookie).');
+      const { transport, refreshToken } = carried;
+      // Runs before the token is spent, so a forged or misdirected request costs the user nothing.
+      const issued = await sessions.refresh(refreshToken, async (session, claims) => {
+        const owner = transports.owning(session);
+        if (owner !== transport) {
+          const refused = new ApiError('invalid_token', `This refresh token belongs to a ${session.mode}-mode session: send it the way that mode does.`);
+          throw owner.access.challenge === undefined ? refused : owner.access.challenge(refused);
+        }
+        await transport.assertOwnRefresh(request, session, claims.cnf);
+      }).catch((error: unknown) => {
+        // Answered in the terms of the scheme the client used (a DPoP client gets a DPoP challenge).
+        throw transport.access.challenge === undefined ? error : transport.access.challenge(error);
+      });
       return transport.deliver(reply, issued);
     },
   );
@@ -63,17 +78,18 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
     '/api/auth/session',
     { preHandler: hooks.authenticate, schema: { summary: 'Who this credential speaks for, and until when.', security: READS_WITH_ACCESS_TOKEN, response: { 200: SessionResponse, ...errorResponses(...ACCESS_TOKEN_REFUSALS, 503) } } },
     async (request) => {
-      const { user, claims, session, via } = requireAuth(request);
+      const { user, claims, session, carrier } = requireAuth(request);
       return {
         user,
-        mode: via,
+        mode: session.mode,
         expiresAt: new Date(claims.exp * 1000).toISOString(),
-        ...(via === 'cookie' ? { csrfToken: session.csrfToken } : {}),
+        ...carrier.sessionDetails(session),
       };
     },
   );
 
-  // Logout ends this session; logout-all every session of the user. Both clear the cookies.
+  // Logout ends this session; logout-all every session of the user. Both clear the cookies of the
+  // session's own strategy (memory mode's refresh cookie too, though its access token came as Bearer).
   const endSessions = {
     '/api/auth/logout': { summary: 'End this session.', end: (auth: RequestAuth) => sessions.logout(auth.session.id) },
     '/api/auth/logout-all': { summary: 'End every session of this user.', end: (auth: RequestAuth) => sessions.logoutEverywhere(auth.user.id) },
@@ -81,11 +97,11 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
   for (const [url, { summary, end }] of Object.entries(endSessions)) {
     app.post(
       url,
-      { preHandler: [hooks.authenticate, hooks.verifyCsrf], schema: { summary, security: CHANGES_WITH_ACCESS_TOKEN, response: { 204: NoContent, ...errorResponses(...ACCESS_TOKEN_REFUSALS, 403, 503) } } },
+      { preHandler: [hooks.authenticate, hooks.verifyOwnRequest], schema: { summary, security: CHANGES_WITH_ACCESS_TOKEN, response: { 204: NoContent, ...errorResponses(...ACCESS_TOKEN_REFUSALS, 403, 503) } } },
       async (request, reply) => {
         const auth = requireAuth(request);
         await end(auth);
-        transports.byMode(auth.via).clear(reply);
+        transports.owning(auth.session).clear(reply);
         return reply.status(204).send(null);
       },
     );

@@ -5,16 +5,14 @@ import { ACCESS_TOKEN_REFUSALS, errorResponses } from '../errors/error-responses
 import type { App } from '../http/typed-app.js';
 import type { RouteContext } from './route-context.js';
 
-const CARRIER = { header: 'the Authorization header', cookie: 'an HttpOnly cookie' } as const;
-
 export async function privateRoutes(app: App, { hooks }: RouteContext) {
   app.get(
     '/api/private',
     { preHandler: hooks.authenticate, schema: { summary: 'Data only a valid, unrevoked access token may read.', security: READS_WITH_ACCESS_TOKEN, response: { 200: PrivateResponse, ...errorResponses(...ACCESS_TOKEN_REFUSALS, 503) } } },
     async (request) => {
-      const { user, claims, via } = requireAuth(request);
+      const { user, claims, via, carrier } = requireAuth(request);
       return {
-        message: `Hello, ${user.username}. This answer needed a valid access token, and yours came in ${CARRIER[via]}.`,
+        message: `Hello, ${user.username}. This answer needed a valid access token, and yours came in ${carrier.description}.`,
         user,
         claims,
         via,

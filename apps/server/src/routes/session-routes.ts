@@ -46,7 +46,7 @@ export async function sessionRoutes(app: App, { sessions, transports, hooks }: R
   app.delete(
     '/api/auth/sessions/:id',
     {
-      preHandler: [hooks.authenticate, hooks.verifyCsrf],
+      preHandler: [hooks.authenticate, hooks.verifyOwnRequest],
       schema: {
         summary: "End one of the user's sessions at once, on every instance (this one's too: that is a logout).",
         security: CHANGES_WITH_ACCESS_TOKEN,
@@ -58,7 +58,7 @@ export async function sessionRoutes(app: App, { sessions, transports, hooks }: R
       const auth = requireAuth(request);
       await sessions.revokeSession(auth.user.id, request.params.id);
       // Ending the session this request came from is a logout: the cookies go too.
-      if (request.params.id === auth.session.id) transports.byMode(auth.via).clear(reply);
+      if (request.params.id === auth.session.id) transports.owning(auth.session).clear(reply);
       return reply.status(204).send(null);
     },
   );

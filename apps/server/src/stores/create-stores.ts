@@ -2,17 +2,13 @@ import type { Pool } from 'pg';
 import { ConfigError, type Config } from '../config/config.js';
 import { createFileKeyStorage } from '../tokens/file-key-storage.js';
 import type { KeyStorage } from '../tokens/key-storage.js';
-import { migrate } from './postgres/migrations.js';
-import { connectPostgres } from './postgres/postgres-connection.js';
-import { createPostgresKeyStorage } from './postgres/postgres-key-storage.js';
-import { createPostgresSessionStore } from './postgres/postgres-session-store.js';
-import { createPostgresAttemptStore, createPostgresSpentLinkStore, createPostgresUserStore } from './postgres/postgres-stores.js';
 import { redisCommand } from './redis/redis-command.js';
 import { connectRedis } from './redis/redis-connection.js';
 import { createRedisAttemptStore } from './redis/redis-attempt-store.js';
+import { createRedisSeenProofStore } from './redis/redis-seen-proof-store.js';
 import { createRedisSessionStore } from './redis/redis-session-store.js';
 import { createSqliteStores } from './sqlite/sqlite-stores.js';
-import { StoreUnavailableError, type SessionStore, type StoreLog, type Stores } from './types.js';
+import { StoreUnavailableError, type SeenProofStore, type SessionStore, type StoreLog, type Stores } from './types.js';
 
 export type StoreOptions = Pick<Config, 'dataDir' | 'redisUrl' | 'redisKeyPrefix' | 'accessTokenTtl' | 'databaseUrl'> & {
   /** The app's clock (PostgreSQL sessions: which revocations still matter when resynchronising). */
@@ -27,17 +23,30 @@ export function storeKindFor(config: Pick<Config, 'redisUrl' | 'databaseUrl'>): 
 
 const START_TIMEOUT_MS = 5_000;
 
+/** Loaded only with DATABASE_URL: a start without it does not pay for the driver. */
+async function loadPostgres() {
+  const [migrations, connection, keys, sessions, stores] = await Promise.all([
+    import('./postgres/migrations.js'),
+    import('./postgres/postgres-connection.js'),
+    import('./postgres/postgres-key-storage.js'),
+    import('./postgres/postgres-session-store.js'),
+    import('./postgres/postgres-stores.js'),
+  ]);
+  return { ...migrations, ...connection, ...keys, ...sessions, ...stores };
+}
+
 /**
  * The stores of this deployment:
  *
- * | configured              | users, links, signing keys | login attempts | sessions, revocations |
- * | ----------------------- | -------------------------- | -------------- | --------------------- |
- * | nothing                 | SQLite + files in DATA_DIR | SQLite         | SQLite                |
- * | REDIS_URL               | SQLite + files in DATA_DIR | Redis          | Redis                 |
- * | DATABASE_URL            | PostgreSQL                 | PostgreSQL     | PostgreSQL            |
- * | DATABASE_URL, REDIS_URL | PostgreSQL                 | PostgreSQL     | Redis                 |
+ * | configured              | users, links, signing keys | login attempts | sessions, revocations, seen DPoP proofs |
+ * | ----------------------- | -------------------------- | -------------- | --------------------------------------- |
+ * | nothing                 | SQLite + files in DATA_DIR | SQLite         | SQLite                                  |
+ * | REDIS_URL               | SQLite + files in DATA_DIR | Redis          | Redis                                   |
+ * | DATABASE_URL            | PostgreSQL                 | PostgreSQL     | PostgreSQL                              |
+ * | DATABASE_URL, REDIS_URL | PostgreSQL                 | PostgreSQL     | Redis                                   |
  *
- * (Login limits stay with the accounts they protect in PostgreSQL, as the contract says.) Throws a
+ * (Login limits stay with the accounts they protect in PostgreSQL, as the contract says. Seen DPoP
+ * proofs go with the sessions: one write per DPoP request, on the store every instance reads.) Throws a
  * ConfigError naming the variable when an engine cannot be used.
  */
 export async function createStores(config: StoreOptions, log?: StoreLog): Promise<Stores> {
@@ -51,7 +60,9 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
   try {
     let accounts: Pick<Stores, 'users' | 'links' | 'attempts' | 'signingKeys'> & { ping(): Promise<void> };
     let pool: Pool | undefined;
-    if (config.databaseUrl) {
+    const postgres = config.databaseUrl ? await loadPostgres() : undefined;
+    if (postgres && config.databaseUrl) {
+      const { connectPostgres, migrate, createPostgresUserStore, createPostgresSpentLinkStore, createPostgresAttemptStore, createPostgresKeyStorage } = postgres;
       const pg = await connectPostgres(config.databaseUrl);
       pool = pg;
       closers.push(() => pg.end().catch(() => {}));
@@ -76,6 +87,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
 
     let sessions: SessionStore & { assertCurrent(): void };
     let attempts = accounts.attempts;
+    let proofs: SeenProofStore;
     let pingSessions: () => Promise<void> = async () => {};
     if (config.redisUrl) {
       const { client, subscriber } = await connectRedis(config.redisUrl);
@@ -90,11 +102,12 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
       });
       sessions = redisSessions;
       if (!config.databaseUrl) attempts = createRedisAttemptStore({ client, keyPrefix: config.redisKeyPrefix });
+      proofs = createRedisSeenProofStore({ client, keyPrefix: config.redisKeyPrefix });
       pingSessions = async () => void (await redisCommand(() => client.ping()));
-    } else {
-      const pgSessions = createPostgresSessionStore({
-        url: config.databaseUrl!,
-        pool: pool!,
+    } else if (postgres && pool && config.databaseUrl) {
+      const pgSessions = postgres.createPostgresSessionStore({
+        url: config.databaseUrl,
+        pool,
         accessTokenTtlMs: config.accessTokenTtl * 1000,
         now: config.now ?? Date.now,
         log,
@@ -104,12 +117,16 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
         throw new ConfigError('DATABASE_URL', 'answers, but the revoked sessions could not be loaded from it (LISTEN and a read of the sessions table)');
       });
       sessions = pgSessions;
+      proofs = postgres.createPostgresSeenOnceStore({ pool, table: 'seen_proofs' });
+    } else {
+      throw new Error('sessions need SQLite, Redis or PostgreSQL'); // storeKindFor rules this out
     }
 
     return {
       kind,
       users: accounts.users,
       links: accounts.links,
+      proofs,
       attempts,
       sessions,
       signingKeys: accounts.signingKeys,
@@ -129,6 +146,7 @@ export async function createStores(config: StoreOptions, log?: StoreLog): Promis
 /** The key storage alone, for `pnpm keys` (no sessions, no Redis): PostgreSQL with DATABASE_URL, else DATA_DIR. */
 export async function openKeyStorage(config: Pick<Config, 'dataDir' | 'databaseUrl'>): Promise<{ storage: KeyStorage; close(): Promise<void> }> {
   if (!config.databaseUrl) return { storage: createFileKeyStorage(config.dataDir), close: async () => {} };
+  const { connectPostgres, migrate, createPostgresKeyStorage } = await loadPostgres();
   const pool = await connectPostgres(config.databaseUrl, { poolSize: 1 });
   try {
     await migrate(pool);

@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { AttemptStore, SessionRecord, SessionStore, SpentLinkStore, UserStore } from './types.js';
+import type { AttemptStore, SeenProofStore, SessionRecord, SessionStore, SpentLinkStore, UserStore } from './types.js';
 
 /** What the suite needs from one engine's adapters. */
 export interface StoresUnderTest {
   users: UserStore;
   links: SpentLinkStore;
+  proofs: SeenProofStore;
   sessions: SessionStore;
   attempts: AttemptStore;
   close(): Promise<void>;
@@ -104,24 +105,39 @@ export function describeStoreContract(engine: string, open: () => Promise<Stores
       });
     });
 
-    describe('spent links', () => {
-      it('spends a jti once: the second spend, even concurrent, is refused', async () => {
-        const jti = randomUUID();
-        const results = await Promise.all([stores.links.spend(jti, t0 + HOUR), stores.links.spend(jti, t0 + HOUR)]);
-        expect(results.sort()).toEqual([false, true]);
-        expect(await stores.links.spend(jti, t0 + HOUR)).toBe(false);
-      });
+    // Spent links and seen DPoP proofs keep one promise: an id is accepted once until it expires.
+    for (const [name, storeOf] of [
+      ['spent links', () => stores.links],
+      ['seen DPoP proofs', () => stores.proofs],
+    ] as const) {
+      describe(name, () => {
+        it('spends an id once: the second spend, even concurrent, is refused', async () => {
+          const id = randomUUID();
+          const results = await Promise.all([storeOf().spend(id, t0 + HOUR), storeOf().spend(id, t0 + HOUR)]);
+          expect(results.sort()).toEqual([false, true]);
+          expect(await storeOf().spend(id, t0 + HOUR)).toBe(false);
+        });
 
-      it('forgets spent links once they expired (they could not be used anyway)', async () => {
-        const expired = randomUUID();
-        const live = randomUUID();
-        await stores.links.spend(expired, t0 + 1000);
-        await stores.links.spend(live, t0 + HOUR);
-        await stores.links.purgeExpired(t0 + 2000);
-        expect(await stores.links.spend(expired, t0 + HOUR)).toBe(true);
-        expect(await stores.links.spend(live, t0 + HOUR)).toBe(false);
+        it('keeps ids apart: spending one leaves another unspent', async () => {
+          const [first, second] = [randomUUID(), randomUUID()];
+          expect(await storeOf().spend(first, t0 + HOUR)).toBe(true);
+          expect(await storeOf().spend(second, t0 + HOUR)).toBe(true);
+        });
+
+        it('forgets ids once they expired (they could not be used anyway), and keeps the live ones', async () => {
+          // Redis expires keys by its own clock, so this expiry is real and short.
+          const now = Date.now();
+          const expired = randomUUID();
+          const live = randomUUID();
+          await storeOf().spend(expired, now + 40);
+          await storeOf().spend(live, now + HOUR);
+          await new Promise((resolve) => setTimeout(resolve, 80));
+          await storeOf().purgeExpired(Date.now());
+          expect(await storeOf().spend(expired, Date.now() + HOUR)).toBe(true);
+          expect(await storeOf().spend(live, Date.now() + HOUR)).toBe(false);
+        });
       });
-    });
+    }
 
     describe('sessions', () => {
       it('finds a created session, and answers undefined for an unknown id', async () => {

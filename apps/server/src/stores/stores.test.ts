@@ -5,7 +5,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createTestDatabase, type TestDatabase } from '../../test/support/postgres.js';
 import { startRedisServer, uniqueKeyPrefix, type RedisServer } from '../../test/support/redis-server.js';
 import { createStores } from './create-stores.js';
-import { createMemoryAttemptStore, createMemorySessionStore, createMemorySpentLinkStore, createMemoryUserStore } from './memory/memory-stores.js';
+import { createMemoryAttemptStore, createMemorySeenProofStore, createMemorySessionStore, createMemorySpentLinkStore, createMemoryUserStore } from './memory/memory-stores.js';
 import { createSqliteStores } from './sqlite/sqlite-stores.js';
 import { describeStoreContract } from './store-contract.js';
 
@@ -38,6 +38,7 @@ afterAll(async () => {
 describeStoreContract('memory', async () => ({
   users: createMemoryUserStore(),
   links: createMemorySpentLinkStore(),
+  proofs: createMemorySeenProofStore(),
   sessions: createMemorySessionStore(),
   attempts: createMemoryAttemptStore(),
   close: async () => {},

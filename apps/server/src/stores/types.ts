@@ -33,6 +33,13 @@ export interface SpentLinkStore {
   purgeExpired(now: number): Promise<void>;
 }
 
+/**
+ * The ids of DPoP proofs already presented (RFC 9449's jti check), each kept until its proof is too
+ * old to be accepted anyway. The same contract as SpentLinkStore, and shared by every instance that
+ * shares the store, so that a proof replayed to another instance is refused there too.
+ */
+export type SeenProofStore = SpentLinkStore;
+
 export interface SessionRecord {
   /** The `sid` claim of every token of this login. */
   id: string;
@@ -112,6 +119,7 @@ export interface Stores {
   kind: 'sqlite' | 'redis' | 'postgres' | 'postgres+redis';
   users: UserStore;
   links: SpentLinkStore;
+  proofs: SeenProofStore;
   sessions: SessionStore;
   attempts: AttemptStore;
   /** Where the signing keys are kept: DATA_DIR/keys, or PostgreSQL with DATABASE_URL. */

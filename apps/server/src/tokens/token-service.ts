@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { decodeProtectedHeader, errors as joseErrors, jwtVerify, SignJWT, type CryptoKey, type JWTPayload } from 'jose';
-import { ACCESS_TOKEN_TYPE, LINK_AUDIENCE, LINK_TOKEN_TYPE, REFRESH_TOKEN_TYPE, type AccessTokenClaims, type LinkPurpose } from '@jwt-lab/shared';
+import { ACCESS_TOKEN_TYPE, LINK_AUDIENCE, LINK_TOKEN_TYPE, REFRESH_TOKEN_TYPE, type AccessTokenClaims, type LinkPurpose, type TokenConfirmation } from '@jwt-lab/shared';
 import type { KeyRing, TokenUse } from './key-ring.js';
 import { createVerifiedTokenCache } from './verified-token-cache.js';
 
@@ -19,6 +19,8 @@ export type RefreshTokenClaims = {
   jti: string;
   iat: number;
   exp: number;
+  /** DPoP mode: the key a refresh must prove it holds. */
+  cnf?: TokenConfirmation;
 };
 
 export type LinkTokenClaims = {
@@ -115,6 +117,7 @@ export function createTokenService(options: TokenServiceOptions) {
       if (![payload.sub, payload.jti, payload[bindingClaim]].every((claim) => typeof claim === 'string')) {
         throw new TokenError('invalid');
       }
+      if (payload.cnf !== undefined && !isConfirmation(payload.cnf)) throw new TokenError('invalid');
       return payload as Claims;
     } catch (error) {
       // jose checks the signature before any claim, so only a genuine token can be "expired".
@@ -145,10 +148,12 @@ export function createTokenService(options: TokenServiceOptions) {
     accessTokenTtl,
     refreshTokenTtl,
 
-    async issueAccessToken(subject: { sub: string; sid: string }, notAfter?: number) {
+    /** `cnf`: DPoP mode binds the token to the key whose thumbprint it names (RFC 9449, section 6). */
+    async issueAccessToken(subject: { sub: string; sid: string; cnf?: TokenConfirmation | undefined }, notAfter?: number) {
       const jti = randomUUID();
-      const { token, iat, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti }, ACCESS_TOKEN_TYPE, accessTokenTtl, audience, notAfter);
-      const claims: AccessTokenClaims = { iss: issuer, aud: audience, sub: subject.sub, iat, exp, jti, sid: subject.sid };
+      const bound = subject.cnf === undefined ? {} : { cnf: { jkt: subject.cnf.jkt } };
+      const { token, iat, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti, ...bound }, ACCESS_TOKEN_TYPE, accessTokenTtl, audience, notAfter);
+      const claims: AccessTokenClaims = { iss: issuer, aud: audience, sub: subject.sub, iat, exp, jti, sid: subject.sid, ...bound };
       return { token, claims };
     },
 
@@ -163,8 +168,9 @@ export function createTokenService(options: TokenServiceOptions) {
     verifiedTokenCacheStats: verified.stats,
 
     /** The refresh token's jti is what the session store remembers, so that each one works once. */
-    async issueRefreshToken(subject: { sub: string; sid: string; jti: string }, notAfter?: number) {
-      const { token, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti: subject.jti }, REFRESH_TOKEN_TYPE, refreshTokenTtl, audience, notAfter);
+    async issueRefreshToken(subject: { sub: string; sid: string; jti: string; cnf?: TokenConfirmation | undefined }, notAfter?: number) {
+      const bound = subject.cnf === undefined ? {} : { cnf: { jkt: subject.cnf.jkt } };
+      const { token, exp } = await sign({ sub: subject.sub, sid: subject.sid, jti: subject.jti, ...bound }, REFRESH_TOKEN_TYPE, refreshTokenTtl, audience, notAfter);
       return { token, exp };
     },
 
@@ -198,3 +204,8 @@ export function createTokenService(options: TokenServiceOptions) {
 }
 
 export type TokenService = ReturnType<typeof createTokenService>;
+
+/** A `cnf` claim as we issue it: `{ jkt }`, an RFC 7638 SHA-256 thumbprint (43 base64url characters). */
+function isConfirmation(value: unknown): value is TokenConfirmation {
+  return typeof value === 'object' && value !== null && typeof (value as { jkt?: unknown }).jkt === 'string' && /^[\w-]{43}$/.test((value as { jkt: string }).jkt);
+}

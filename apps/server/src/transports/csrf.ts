@@ -16,18 +16,33 @@ export function isForeignOrigin(request: FastifyRequest): boolean {
   return !request.server.appOrigins.isOwnOrigin(origin);
 }
 
-/** Login CSRF: a foreign site must not log the visitor in to an account of the attacker's. */
-export function assertSameOrigin(request: FastifyRequest): void {
-  if (isForeignOrigin(request)) throw new ApiError('csrf_failed', 'Requests from another site are refused.');
+/** A refused CSRF check (403 csrf_failed), naming the check that refused it: the attack lab reports it. */
+export class CsrfError extends ApiError {
+  constructor(
+    readonly check: 'origin-check' | 'csrf-token',
+    message: string,
+  ) {
+    super('csrf_failed', message);
+  }
 }
 
-/** A state-changing request authenticated by cookie must echo the session's CSRF token. */
-export function assertCsrfToken(request: FastifyRequest, expected: string): void {
-  assertSameOrigin(request);
+/** Login CSRF: a foreign site must not log the visitor in to an account of the attacker's. */
+export function assertSameOrigin(request: FastifyRequest): void {
+  if (isForeignOrigin(request)) throw new CsrfError('origin-check', 'Requests from another site are refused.');
+}
+
+/** The X-CSRF-Token header must echo the session's CSRF token (the Origin is checked apart). */
+export function assertCsrfHeader(request: FastifyRequest, expected: string): void {
   const sent = request.headers[CSRF_HEADER];
   if (typeof sent !== 'string' || !sameSecret(sent, expected)) {
-    throw new ApiError('csrf_failed', `Send the session's CSRF token in the X-CSRF-Token header.`);
+    throw new CsrfError('csrf-token', `Send the session's CSRF token in the X-CSRF-Token header.`);
   }
+}
+
+/** A state-changing request authenticated by cookie must come from our origin and echo the session's CSRF token. */
+export function assertCsrfToken(request: FastifyRequest, expected: string): void {
+  assertSameOrigin(request);
+  assertCsrfHeader(request, expected);
 }
 
 function sameSecret(a: string, b: string): boolean {

@@ -1,21 +1,44 @@
 import type { HeaderModeLogin } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
-import type { CredentialTransport } from './transport.js';
+import { keyBoundTokenRefused } from './challenges.js';
+import type { AccessCarrier, CredentialTransport } from './transport.js';
 
 // RFC 6750 b64token; the scheme name is case-insensitive (RFC 9110).
 const BEARER = /^Bearer +([A-Za-z0-9\-._~+/]+=*) *$/i;
 
-/** Header mode: tokens in the JSON body, sent back as `Authorization: Bearer`; refresh token in the body. */
-export function createHeaderTransport({ accessTokenTtl }: { accessTokenTtl: number }) {
+/**
+ * `Authorization: Bearer <token>`, how header and memory modes send their access token. It reads
+ * any Authorization header that is not DPoP's (the registry asks the DPoP carrier first), so that a
+ * malformed one answers invalid_token rather than missing_token.
+ */
+export function createBearerCarrier() {
   return {
-    mode: 'header',
-    carriesAccessToken: (request) => request.headers.authorization !== undefined,
-    readAccessToken(request) {
+    via: 'header',
+    description: 'the Authorization header',
+    carries: (request) => request.headers.authorization !== undefined,
+    read(request) {
       const match = BEARER.exec(request.headers.authorization ?? '');
       if (!match) throw new ApiError('invalid_token', 'Send the access token as "Authorization: Bearer <token>".');
       return match[1]!;
     },
+    verifyHolder(_request, _accessToken, claims) {
+      if (claims.cnf !== undefined) throw keyBoundTokenRefused();
+      return undefined;
+    },
+    // A foreign page cannot make a browser add an Authorization header: there is nothing to forge.
+    assertOwnRequest: () => {},
+    sessionDetails: () => ({}),
+  } satisfies AccessCarrier;
+}
+
+/** Header mode: tokens in the JSON body, sent back as `Authorization: Bearer`; refresh token in the body. */
+export function createHeaderTransport({ accessTokenTtl, bearer }: { accessTokenTtl: number; bearer: AccessCarrier }) {
+  return {
+    mode: 'header',
+    access: bearer,
     readRefreshToken: (request) => (request.body as { refreshToken?: string } | undefined)?.refreshToken,
+    // The refresh token itself is in the body, which no other site can make a browser send.
+    assertOwnRefresh: () => {},
     deliver: (_reply, issued): HeaderModeLogin => ({
       mode: 'header',
       user: issued.user,

@@ -8,6 +8,7 @@ import { expect } from 'vitest';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import { parseConfig } from '../../src/config/config.js';
 import { ERROR_TABLE } from '../../src/errors/api-error.js';
+import type { DpopKey } from './dpop-key.js';
 
 /** A known HS256 secret, so attack tests can forge tokens "with our key". Never used outside tests. */
 export const TEST_SECRET = 'test-secret-0123456789abcdef0123456789abcdef';
@@ -88,6 +89,27 @@ export async function startTestApp(options: TestAppOptions = {}) {
       return { user, username, password, ...cookieSession(response), response };
     },
 
+    /** Registers a new user and logs in in memory mode; returns the body's access token and the cookies a browser would keep. */
+    async loginMemory(username = freshName('m'), password = 'correct horse battery') {
+      const user = await this.register(username, password);
+      const response = await inject({ method: 'POST', url: '/api/auth/login', payload: { username, password, mode: 'memory' } });
+      return { user, username, password, ...memorySession(response), response };
+    },
+
+    /** Registers a new user and logs in in DPoP mode with a proof from `key`. */
+    async loginDpop(key: DpopKey, username = freshName('d'), password = 'correct horse battery') {
+      const user = await this.register(username, password);
+      const proof = await key.proof({ method: 'POST', url: '/api/auth/login', now: nowMs });
+      const response = await inject({ method: 'POST', url: '/api/auth/login', headers: { dpop: proof }, payload: { username, password, mode: 'dpop' } });
+      const body = response.json<{ accessToken: string; refreshToken: string }>();
+      return { user, username, password, accessToken: body.accessToken, refreshToken: body.refreshToken, response };
+    },
+
+    /** `Authorization: DPoP` and a fresh proof from `key` for one request. */
+    async dpopHeaders(key: DpopKey, method: string, url: string, accessToken: string) {
+      return { authorization: `DPoP ${accessToken}`, dpop: await key.proof({ method, url, accessToken, now: nowMs }) };
+    },
+
     async close() {
       await app.close();
       if (!options.dataDir) await rm(dataDir, { recursive: true, force: true });
@@ -106,6 +128,16 @@ export function cookieSession(response: LightMyRequestResponse) {
     refreshCookie: cookies[REFRESH_COOKIE]!,
     csrfToken: response.json<{ csrfToken: string }>().csrfToken,
   };
+}
+
+export const MEMORY_REFRESH_COOKIE = 'jwtlab_memory_refresh';
+export const MEMORY_CSRF_COOKIE = 'jwtlab_memory_csrf';
+
+/** What a memory-mode page holds after a login or refresh: the access token in a variable, and the browser's cookies. */
+export function memorySession(response: LightMyRequestResponse) {
+  const cookies = Object.fromEntries(response.cookies.map((cookie) => [cookie.name, cookie.value]));
+  const body = response.json<{ accessToken: string; csrfToken: string }>();
+  return { accessToken: body.accessToken, csrfToken: body.csrfToken, refreshCookie: cookies[MEMORY_REFRESH_COOKIE]!, csrfCookie: cookies[MEMORY_CSRF_COOKIE]! };
 }
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });

@@ -1,4 +1,4 @@
-import type { AttemptStore, AttemptWindow, SessionRecord, SessionStore, SpentLinkStore, UserRecord, UserStore } from '../types.js';
+import type { AttemptStore, AttemptWindow, SeenProofStore, SessionRecord, SessionStore, SpentLinkStore, UserRecord, UserStore } from '../types.js';
 
 // In-memory adapters: for unit tests only (nothing survives a restart, nothing is shared).
 
@@ -47,6 +47,9 @@ export function createMemorySpentLinkStore() {
     },
   } satisfies SpentLinkStore;
 }
+
+/** Seen DPoP proofs follow the spent-link contract exactly. */
+export const createMemorySeenProofStore = (): SeenProofStore => createMemorySpentLinkStore();
 
 export function createMemorySessionStore() {
   const sessions = new Map<string, SessionRecord>();

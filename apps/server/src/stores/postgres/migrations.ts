@@ -71,6 +71,17 @@ export const MIGRATIONS: readonly Migration[] = [
       );
     `,
   },
+  {
+    version: 2,
+    description: 'seen DPoP proof ids',
+    sql: `
+      CREATE TABLE seen_proofs (
+        jti        text PRIMARY KEY,
+        expires_at bigint NOT NULL
+      );
+      CREATE INDEX seen_proofs_by_expiry ON seen_proofs (expires_at);
+    `,
+  },
 ];
 
 export const LATEST_SCHEMA_VERSION = MIGRATIONS.at(-1)!.version;

@@ -73,16 +73,25 @@ export async function transaction<T>(pool: Pool, work: (db: Queryable) => Promis
   } catch (error) {
     throw new StoreUnavailableError(error);
   }
+  // The pool listens for errors of idle connections only: a checked-out one that loses the server
+  // emits 'error', which must not go unheard (it would end the process). The queries fail too.
+  let lost: Error | undefined;
+  const onError = (error: Error) => {
+    lost = error;
+  };
+  client.on('error', onError);
   try {
     await query(client, 'BEGIN');
     const result = await work(client);
     await query(client, 'COMMIT');
     return result;
   } catch (error) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (!lost) await client.query('ROLLBACK').catch(() => {});
     // Database failures arrive here already as StoreUnavailableError (query() wraps them); the rest is the caller's.
     throw error;
   } finally {
-    client.release();
+    client.off('error', onError);
+    // A connection that failed is destroyed rather than handed to the next caller.
+    client.release(lost);
   }
 }

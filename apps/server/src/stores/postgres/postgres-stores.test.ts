@@ -8,7 +8,7 @@ import { ConfigError } from '../../config/config.js';
 import { loadKeyRing } from '../../tokens/key-ring.js';
 import { KeyRingError, newStoredKeyRing } from '../../tokens/stored-key-ring.js';
 import { StoreUnavailableError, type SessionRecord } from '../types.js';
-import { LATEST_SCHEMA_VERSION, migrate } from './migrations.js';
+import { LATEST_SCHEMA_VERSION, migrate, MIGRATIONS } from './migrations.js';
 import { connectPostgres, describeDatabaseUrl } from './postgres-connection.js';
 import { createPostgresKeyStorage } from './postgres-key-storage.js';
 import { createPostgresSessionStore } from './postgres-session-store.js';
@@ -96,6 +96,15 @@ describe('PostgreSQL migrations', () => {
       expect(rows).toEqual([{ version: LATEST_SCHEMA_VERSION }]);
       await Promise.all(pools.map((connections) => connections.end()));
     }
+  });
+
+  it('bring an older database up to date with only the steps it lacks', async () => {
+    const connections = await pool(await freshDatabase(), 1);
+    expect(await migrate(connections, MIGRATIONS.slice(0, 1))).toEqual({ from: 0, to: 1 });
+    await connections.query("INSERT INTO spent_links (jti, expires_at) VALUES ('kept', 1)");
+    expect(await migrate(connections)).toEqual({ from: 1, to: LATEST_SCHEMA_VERSION });
+    expect((await connections.query('SELECT jti FROM spent_links')).rows).toEqual([{ jti: 'kept' }]);
+    expect(await migrate(connections)).toEqual({ from: LATEST_SCHEMA_VERSION, to: LATEST_SCHEMA_VERSION });
   });
 
   it('refuse, naming DATABASE_URL, a database whose schema is newer than this build', async () => {
@@ -194,6 +203,21 @@ describe('PostgreSQL sessions across instances (LISTEN/NOTIFY)', () => {
     await a.sessions.revoke(session.id, revokedAt); // B is not listening now
     await waitFor(() => b.sessions.isCurrent(), 5_000);
     expect((await b.sessions.find(session.id))?.revokedAt).toBe(revokedAt);
+  });
+  it('survives the database ending its connections in the middle of transactions: those calls fail closed, later ones work', async () => {
+    const instance = await openInstance(url);
+    const sessions = await Promise.all(Array.from({ length: 40 }, () => storedSession(instance)));
+    const admin = new Client({ connectionString: url });
+    await admin.connect();
+    cleanups.push(() => admin.end());
+    const revokes = sessions.map((session) => instance.sessions.revoke(session.id, Date.now()).then(() => 'revoked', (error: unknown) => error));
+    await admin.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'jwt-lab'");
+    for (const outcome of await Promise.all(revokes)) {
+      if (outcome !== 'revoked') expect(outcome).toBeInstanceOf(StoreUnavailableError);
+    }
+    const later = await storedSession(instance);
+    await instance.sessions.revoke(later.id, Date.now());
+    expect((await instance.sessions.find(later.id))?.revokedAt).not.toBeNull();
   });
 });
 

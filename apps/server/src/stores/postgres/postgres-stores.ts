@@ -55,18 +55,27 @@ export function createPostgresUserStore({ pool }: { pool: Pool }) {
   } satisfies UserStore;
 }
 
-/** The primary key makes a spend atomic: of two concurrent inserts of one jti, one inserts and one conflicts. */
-export function createPostgresSpentLinkStore({ pool }: { pool: Pool }) {
+/** Tables of ids that may be used once (each kept until what it stands for has expired). */
+export type SeenOnceTable = 'spent_links' | 'seen_proofs';
+
+/**
+ * Ids used once: spent link tokens, and seen DPoP proofs. The primary key makes a spend atomic: of
+ * two concurrent inserts of one id, on any instances, one inserts and the other conflicts.
+ */
+export function createPostgresSeenOnceStore({ pool, table }: { pool: Pool; table: SeenOnceTable }) {
+  // `table` is one of two fixed names, never input: an identifier cannot be a bound parameter.
   return {
     async spend(jti, expiresAt) {
-      const inserted = await query(pool, 'INSERT INTO spent_links (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING jti', [jti, expiresAt]);
+      const inserted = await query(pool, `INSERT INTO ${table} (jti, expires_at) VALUES ($1, $2) ON CONFLICT DO NOTHING RETURNING jti`, [jti, expiresAt]);
       return inserted.length === 1;
     },
     async purgeExpired(now) {
-      await query(pool, 'DELETE FROM spent_links WHERE expires_at <= $1', [now]);
+      await query(pool, `DELETE FROM ${table} WHERE expires_at <= $1`, [now]);
     },
   } satisfies SpentLinkStore;
 }
+
+export const createPostgresSpentLinkStore = ({ pool }: { pool: Pool }) => createPostgresSeenOnceStore({ pool, table: 'spent_links' });
 
 /**
  * Fixed windows per key. A reservation is one statement, which PostgreSQL runs under the row's

@@ -1,3 +1,4 @@
+import { CREDENTIAL_MODES, type CredentialMode } from '@jwt-lab/shared';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError, type RotationResult, type SessionRecord, type SessionStore, type StoreLog } from '../types.js';
 import { redisCommand } from './redis-command.js';
@@ -38,7 +39,7 @@ function toSession(id: string, fields: Record<string, string>): SessionRecord | 
   return {
     id,
     userId: fields.userId,
-    mode: fields.mode === 'cookie' ? 'cookie' : 'header',
+    mode: (CREDENTIAL_MODES as readonly string[]).includes(fields.mode ?? '') ? (fields.mode as CredentialMode) : 'header',
     csrfToken: fields.csrfToken ?? '',
     refreshJti: fields.refreshJti ?? '',
     createdAt: Number(fields.createdAt),

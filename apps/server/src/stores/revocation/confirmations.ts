@@ -28,6 +28,13 @@ export function createConfirmations({ instanceId, timeoutMs, log }: { instanceId
     pending.delete(notice);
   }
 
+  /** Names a revocation about to be published, so that confirmations arriving early are counted. */
+  function open(): RevocationNotice {
+    const notice = String((noticeCount += 1));
+    pending.set(notice, { confirmations: 0, expected: Number.POSITIVE_INFINITY });
+    return { from: instanceId, notice };
+  }
+
   async function awaitConfirmations(notice: string, receivers: number): Promise<void> {
     const waiting = pending.get(notice);
     if (!waiting) return;
@@ -48,12 +55,7 @@ export function createConfirmations({ instanceId, timeoutMs, log }: { instanceId
   }
 
   return {
-    /** Names a revocation about to be published, so that confirmations arriving early are counted. */
-    open(): RevocationNotice {
-      const notice = String((noticeCount += 1));
-      pending.set(notice, { confirmations: 0, expected: Number.POSITIVE_INFINITY });
-      return { from: instanceId, notice };
-    },
+    open,
     /** One receiving instance (this one included) has applied the revocation. */
     confirm(notice: string): void {
       const waiting = pending.get(notice);
@@ -74,7 +76,7 @@ export function createConfirmations({ instanceId, timeoutMs, log }: { instanceId
       read: (reply: Reply) => { value: T; revokedIds: readonly string[]; receivers: number },
       noteRevoked: (ids: readonly string[]) => void,
     ): Promise<T> {
-      const notice = this.open();
+      const notice = open();
       let reply: Reply;
       try {
         reply = await run(notice);

@@ -57,6 +57,15 @@ const MIGRATIONS: ReadonlyArray<(db: SqliteDatabase) => void> = [
     addColumnIfMissing(db, 'sessions', 'ip', "TEXT NOT NULL DEFAULT ''");
     addColumnIfMissing(db, 'sessions', 'last_used_at', 'INTEGER NOT NULL DEFAULT 0');
   },
+  // 4: DPoP proof ids seen within the proof window (stores.proofs). IF NOT EXISTS: a branch build
+  // numbered it 3 for a while.
+  (db) =>
+    db.exec(`
+      CREATE TABLE IF NOT EXISTS seen_proofs (
+        id         TEXT PRIMARY KEY,
+        expires_at INTEGER NOT NULL
+      );
+    `),
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,4 +1,4 @@
-import { StoreUnavailableError, type AttemptStore, type SpentLinkStore, type SessionRecord, type SessionStore, type Stores, type UserRecord, type UserStore } from '../types.js';
+import { StoreUnavailableError, type AttemptStore, type SeenProofStore, type SpentLinkStore, type SessionRecord, type SessionStore, type Stores, type UserRecord, type UserStore } from '../types.js';
 import { createBoundedMap } from '../../collections/bounded-map.js';
 import { createFileKeyStorage } from '../../tokens/file-key-storage.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
@@ -15,7 +15,7 @@ function guard<T>(run: () => T): Promise<T> {
 interface SessionRow {
   id: string;
   user_id: string;
-  mode: 'header' | 'cookie';
+  mode: SessionRecord['mode'];
   csrf_token: string;
   refresh_jti: string;
   created_at: number;
@@ -165,6 +165,16 @@ export function createSqliteSpentLinkStore({ db }: { db: SqliteDatabase }) {
   } satisfies SpentLinkStore;
 }
 
+/** DPoP proof ids (hashed with their key) seen within the proof window: one insert per proof, which is the whole check. */
+export function createSqliteSeenProofStore({ db }: { db: SqliteDatabase }) {
+  const insert = db.prepare('INSERT INTO seen_proofs (id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
+  const purge = db.prepare('DELETE FROM seen_proofs WHERE expires_at <= ?');
+  return {
+    spend: (id, expiresAt) => guard(() => insert.run(id, expiresAt).changes === 1),
+    purgeExpired: (now) => guard(() => void purge.run(now)),
+  } satisfies SeenProofStore;
+}
+
 export function createSqliteAttemptStore({ db }: { db: SqliteDatabase }) {
   type Window = { count: number; reset_at: number };
   // One statement, so atomic: a window that has ended starts again at 1; a live one grows unless
@@ -209,6 +219,7 @@ export function createSqliteStores({ dataDir, exclusive = true }: { dataDir: str
     kind: 'sqlite',
     users: createSqliteUserStore({ db }),
     links: createSqliteSpentLinkStore({ db }),
+    proofs: createSqliteSeenProofStore({ db }),
     sessions: createSqliteSessionStore({ db }),
     attempts: createSqliteAttemptStore({ db }),
     signingKeys: createFileKeyStorage(dataDir),
