@@ -138,18 +138,23 @@ describe('GET /api/openapi.json', () => {
     }
   });
 
-  it('describes the credentials: Bearer, the access cookie with its CSRF header, the refresh cookie', () => {
+  it('describes the credentials of every strategy: Bearer, the cookies with their CSRF header, DPoP with its proof', () => {
     const schemes = document.components?.securitySchemes as Record<string, Record<string, string>>;
     expect(schemes.bearerToken).toMatchObject({ type: 'http', scheme: 'bearer', bearerFormat: 'JWT' });
     expect(schemes.accessCookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'jwtlab_access' });
     expect(schemes.refreshCookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'jwtlab_refresh' });
     expect(schemes.csrfToken).toMatchObject({ type: 'apiKey', in: 'header', name: 'x-csrf-token' });
+    expect(schemes.memoryRefreshCookie).toMatchObject({ type: 'apiKey', in: 'cookie', name: 'jwtlab_memory_refresh' });
+    expect(schemes.dpopToken).toMatchObject({ type: 'http', scheme: 'DPoP' });
+    expect(schemes.dpopProof).toMatchObject({ type: 'apiKey', in: 'header', name: 'dpop' });
     for (const { key, operation } of documentedOperations()) {
       for (const requirement of operation.security ?? []) {
         for (const name of Object.keys(requirement)) expect(schemes, `${key} names ${name}`).toHaveProperty(name);
         // The cookie alone never changes state: a route that takes it for a POST or DELETE wants the CSRF header too.
         if (key.startsWith('POST') || key.startsWith('DELETE')) {
-          if ('accessCookie' in requirement || 'refreshCookie' in requirement) expect(requirement, key).toHaveProperty('csrfToken');
+          if ('accessCookie' in requirement || 'refreshCookie' in requirement || 'memoryRefreshCookie' in requirement) expect(requirement, key).toHaveProperty('csrfToken');
+          // A DPoP-bound token is never sent without its proof.
+          if ('dpopToken' in requirement) expect(requirement, key).toHaveProperty('dpopProof');
         }
       }
     }
@@ -207,7 +212,7 @@ describe('GET /api/docs', () => {
     for (const { method, path } of documentedOperations()) {
       expect(html).toContain(`<span class="method">${method}</span><code>${path}</code>`);
     }
-    for (const scheme of ['bearerToken', 'accessCookie', 'csrfToken', 'refreshCookie']) expect(html).toContain(`<code>${scheme}</code>`);
+    for (const scheme of ['bearerToken', 'accessCookie', 'csrfToken', 'refreshCookie', 'memoryRefreshCookie', 'dpopToken', 'dpopProof']) expect(html).toContain(`<code>${scheme}</code>`);
     expect(html).toContain('<code>token_revoked</code>');
   });
 });

@@ -34,7 +34,14 @@ export async function attackLabRoutes(app: App, { lab, sessions, weakenedSession
 
   app.post(
     '/api/attack-lab/weakened-login',
-    { schema: { body: WeakenedLoginRequest, response: { 200: WeakenedLoginResponse, ...errorResponses(400, 401, 403, 413, 415, 429) } } },
+    {
+      schema: {
+        summary: 'A cookie-mode login with chosen defences switched off, for this session only (attack lab only).',
+        body: WeakenedLoginRequest,
+        // A login like any other: it waits in the hash queue too (503 server_busy).
+        response: { 200: WeakenedLoginResponse, ...errorResponses('invalid_request', 401, 403, 413, 415, 429, 503) },
+      },
+    },
     async (request, reply) => {
       // The same login CSRF rule as every login: the lab weakens the session, not the login.
       assertSameOrigin(request);
