@@ -3,7 +3,7 @@ import { createRoot } from 'react-dom/client';
 import { App } from './app/App';
 import './app/styles.css';
 import { createRequestLog } from './features/request-log/request-log-store';
-import { createSessionsList } from './features/sessions/sessions-list';
+import { createPageSessionsList } from './features/sessions/sessions-list';
 import { createApiClient } from './lib/api-client';
 import { createCookieStrategy, createHeaderStrategy, readPreferredMode, savePreferredMode } from './lib/credential-strategy';
 import { createSessionController } from './lib/session-controller';
@@ -21,13 +21,7 @@ const controller = createSessionController({
 });
 void controller.start();
 // Sessions are listed and revoked with the credential of the mode this page is logged in with.
-const activeStrategy = () => strategies[controller.getState().mode];
-const sessions = createSessionsList({
-  list: () => api.sessions(activeStrategy()),
-  revoke: (id) => api.revokeSession(activeStrategy(), id),
-  logOut: controller.logOut,
-  sessionEnded: controller.endedByServer,
-});
+const sessions = createPageSessionsList(api, { ...controller, strategy: () => strategies[controller.getState().mode] });
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -1,5 +1,5 @@
 import { createRequestLog } from '../features/request-log/request-log-store';
-import { createSessionsList } from '../features/sessions/sessions-list';
+import { createPageSessionsList } from '../features/sessions/sessions-list';
 import { createApiClient } from '../lib/api-client';
 import { createCookieStrategy, createHeaderStrategy, readPreferredMode, savePreferredMode } from '../lib/credential-strategy';
 import { createSessionController } from '../lib/session-controller';
@@ -44,12 +44,6 @@ export function openTab(api: FakeApi, tabs: TabSync) {
     preferredMode: { read: readPreferredMode, save: savePreferredMode },
     tabs,
   });
-  const activeStrategy = () => strategies[controller.getState().mode];
-  const sessions = createSessionsList({
-    list: () => client.sessions(activeStrategy()),
-    revoke: (id) => client.revokeSession(activeStrategy(), id),
-    logOut: controller.logOut,
-    sessionEnded: controller.endedByServer,
-  });
+  const sessions = createPageSessionsList(client, { ...controller, strategy: () => strategies[controller.getState().mode] });
   return { controller, requestLog, api: client, sessions };
 }

@@ -1,5 +1,6 @@
 import type { SessionListResponse, SessionSummary } from '@jwt-lab/shared';
-import type { ApiError, ApiResult } from '../../lib/api-client';
+import type { ApiClient, ApiError, ApiResult } from '../../lib/api-client';
+import type { CredentialStrategy } from '../../lib/credential-strategy';
 
 /** What the Sessions region needs of the page: the user's sessions through the API, and the page's own session. */
 export interface SessionsAccess {
@@ -122,3 +123,21 @@ export function createSessionsList(access: SessionsAccess) {
 }
 
 export type SessionsList = ReturnType<typeof createSessionsList>;
+
+/** What the list needs of the page's own session. */
+export interface PageSession {
+  /** The strategy this page is logged in with: its credential lists and revokes. */
+  strategy(): CredentialStrategy;
+  logOut(): Promise<void>;
+  endedByServer(reason: string): void;
+}
+
+/** The list wired to the page's one API client and its session, as main.tsx (and the tests' tabs) use it. */
+export function createPageSessionsList(api: Pick<ApiClient, 'sessions' | 'revokeSession'>, page: PageSession): SessionsList {
+  return createSessionsList({
+    list: () => api.sessions(page.strategy()),
+    revoke: (id) => api.revokeSession(page.strategy(), id),
+    logOut: () => page.logOut(),
+    sessionEnded: (reason) => page.endedByServer(reason),
+  });
+}
