@@ -5,35 +5,71 @@ import path from 'node:path';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDpopKey, type DpopKey } from './support/dpop-key.js';
+import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { startServerProcess, type ServerProcess } from './support/redis-instances.js';
 import { startRedisServer, uniqueKeyPrefix, type RedisServer } from './support/redis-server.js';
 
-// Two real server processes behind one public name, on one real Redis: a DPoP proof that worked on
-// one instance is refused on the other, because the seen proof ids live in Redis, not in a process.
+// Two real server processes behind one public name, sharing a real store: a DPoP proof that worked
+// on one instance is refused on the other, because the seen proof ids live in the shared store
+// (Redis; or PostgreSQL alone, each instance with its own DATA_DIR), not in a process.
 
 const PASSWORD = 'correct horse battery';
 /** Where people reach the app (a balancer in front of both); proofs name it, whichever instance answers. */
 const PUBLIC_URL = 'http://jwtlab.test';
 const PROOF_REFUSED = 'DPoP error="invalid_dpop_proof", algs="ES256 ES384 EdDSA"';
 
-let redis: RedisServer;
-let dataDir: string;
-let a: ServerProcess;
-let b: ServerProcess;
 let key: DpopKey;
-
 beforeAll(async () => {
-  redis = await startRedisServer();
-  dataDir = await mkdtemp(path.join(tmpdir(), 'jwt-lab-dpop-multi-'));
-  const env = { DATA_DIR: dataDir, REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniqueKeyPrefix('dpop-multi'), PUBLIC_URL, ATTACK_LAB: 'false' };
-  [a, b, key] = await Promise.all([startServerProcess(env), startServerProcess(env), createDpopKey()]);
-}, 60_000);
-
-afterAll(async () => {
-  await Promise.all([a?.stop(), b?.stop()]);
-  await redis?.dispose();
-  if (dataDir) await rm(dataDir, { recursive: true, force: true });
+  key = await createDpopKey();
 });
+
+interface Deployment {
+  a: ServerProcess;
+  b: ServerProcess;
+  close(): Promise<void>;
+}
+
+const COMMON_ENV = { PUBLIC_URL, ATTACK_LAB: 'false' };
+
+const DEPLOYMENTS: Array<[string, () => Promise<Deployment>]> = [
+  [
+    'one Redis (users in a shared DATA_DIR)',
+    async () => {
+      const redis: RedisServer = await startRedisServer();
+      const dataDir = await mkdtemp(path.join(tmpdir(), 'jwt-lab-dpop-multi-'));
+      const env = { ...COMMON_ENV, DATA_DIR: dataDir, REDIS_URL: redis.url, REDIS_KEY_PREFIX: uniqueKeyPrefix('dpop-multi') };
+      const [a, b] = await Promise.all([startServerProcess(env), startServerProcess(env)]);
+      return {
+        a,
+        b,
+        async close() {
+          await Promise.all([a.stop(), b.stop()]);
+          await redis.dispose();
+          await rm(dataDir, { recursive: true, force: true });
+        },
+      };
+    },
+  ],
+  [
+    'PostgreSQL alone (a DATA_DIR each)',
+    async () => {
+      const database: TestDatabase = await createTestDatabase();
+      const dirs = await Promise.all([mkdtemp(path.join(tmpdir(), 'jwt-lab-dpop-pg-a-')), mkdtemp(path.join(tmpdir(), 'jwt-lab-dpop-pg-b-'))]);
+      // One after the other: the first creates the schema and the keys, the second finds them.
+      const a = await startServerProcess({ ...COMMON_ENV, DATA_DIR: dirs[0]!, DATABASE_URL: database.url });
+      const b = await startServerProcess({ ...COMMON_ENV, DATA_DIR: dirs[1]!, DATABASE_URL: database.url });
+      return {
+        a,
+        b,
+        async close() {
+          await Promise.all([a.stop(), b.stop()]);
+          await database.drop();
+          await Promise.all(dirs.map((dir) => rm(dir, { recursive: true, force: true })));
+        },
+      };
+    },
+  ],
+];
 
 async function call(server: ServerProcess, method: 'GET' | 'POST', route: string, headers: Record<string, string>, body?: unknown) {
   const response = await fetch(`${server.url}${route}`, {
@@ -47,17 +83,24 @@ async function call(server: ServerProcess, method: 'GET' | 'POST', route: string
 const proofFor = (method: string, route: string, accessToken?: string) =>
   key.proof({ method, url: `${PUBLIC_URL}${route}`, now: Date.now(), ...(accessToken === undefined ? {} : { accessToken }) });
 
-describe('DPoP across two instances on one Redis', () => {
+describe.each(DEPLOYMENTS)('DPoP across two instances on %s', (_name, deploy) => {
+  let a: ServerProcess;
+  let b: ServerProcess;
+  let deployment: Deployment | undefined;
+  afterAll(() => deployment?.close());
+
   let accessToken: string;
   let refreshToken: string;
   beforeAll(async () => {
+    deployment = await deploy();
+    ({ a, b } = deployment);
     const username = `dpop_${randomUUID().slice(0, 12)}`;
     expect((await call(a, 'POST', '/api/auth/register', {}, { username, password: PASSWORD })).status).toBe(201);
     const login = await call(a, 'POST', '/api/auth/login', { dpop: await proofFor('POST', '/api/auth/login') }, { username, password: PASSWORD, mode: 'dpop' });
     expect(login.status, JSON.stringify(login.body)).toBe(200);
     ({ accessToken, refreshToken } = login.body as { accessToken: string; refreshToken: string });
     expect(decodeJwt(accessToken).cnf).toEqual({ jkt: key.jkt });
-  });
+  }, 60_000);
 
   it('takes a token issued on A with a fresh proof on B', async () => {
     const answer = await call(b, 'GET', '/api/private', { authorization: `DPoP ${accessToken}`, dpop: await proofFor('GET', '/api/private', accessToken) });

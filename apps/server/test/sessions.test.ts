@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { startRedisServer, uniqueKeyPrefix, type RedisServer } from './support/redis-server.js';
+import { cookieClient, dpopClient, headerClient, memoryClient, type OutgoingRequest } from './support/strategy-clients.js';
 import { ACCESS_COOKIE, bearer, errorOf, startTestApp, type TestApp } from './support/test-app.js';
 
 // GET /api/auth/sessions and DELETE /api/auth/sessions/:id, on every store (SQLite, Redis,
@@ -235,5 +236,44 @@ describe.each(['Redis', 'PostgreSQL'])('a session revoked on one instance (%s)',
     expect(errorOf(await b.inject({ method: 'GET', url: '/api/private', headers: bearer(stolen) }))).toMatchObject({ status: 401, error: 'token_revoked' });
     const after = (await b.inject({ method: 'GET', url: '/api/auth/sessions', headers: bearer(mine) })).json<{ sessions: SessionSummary[] }>().sessions;
     expect(after.map((session) => session.current)).toEqual([true]);
+  });
+});
+
+describe.each([headerClient, cookieClient, memoryClient, dpopClient])('the sessions routes in $name', (client) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await startTestApp();
+  });
+  afterAll(() => t?.close());
+
+  it('lists with the strategy\'s own request, marks it current with its mode, and revokes another session', async () => {
+    const session = await client.login(t);
+    const { username } = session.loginResponse.json<{ user: { username: string } }>().user;
+    t.advance(1);
+    const other = await t.inject({ method: 'POST', url: '/api/auth/login', headers: { 'user-agent': IPHONE }, payload: { username, password: PASSWORD, mode: 'header' } });
+    const otherToken = other.json<{ accessToken: string }>().accessToken;
+
+    const sent = ({ headers, cookies }: OutgoingRequest) => ({ headers, cookies });
+    const listed = await t.inject({ method: 'GET', url: '/api/auth/sessions', ...sent(await session.request('GET', '/api/auth/sessions')) });
+    expect(listed.statusCode).toBe(200);
+    const sessions = listed.json<{ sessions: SessionSummary[] }>().sessions;
+    expect(sessions.map((entry) => [entry.mode, entry.current])).toEqual([
+      ['header', false], // newest first
+      [client.mode, true],
+    ]);
+
+    const url = `/api/auth/sessions/${sessions[0]!.id}`;
+    const unproven = await session.requestWithoutOwnProof('DELETE', url);
+    if (unproven) {
+      // Without what proves the request is the page's own (CSRF token, DPoP proof): refused, nothing revoked.
+      const refused = await t.inject({ method: 'DELETE', url, ...sent(unproven) });
+      const expected = client.mode === 'dpop' ? { status: 401, error: 'invalid_token' } : { status: 403, error: 'csrf_failed' };
+      expect(errorOf(refused)).toMatchObject(expected);
+      if (client.mode === 'dpop') expect(refused.headers['www-authenticate']).toMatch(/^DPoP /);
+      expect((await t.inject({ method: 'GET', url: '/api/private', headers: bearer(otherToken) })).statusCode).toBe(200);
+    }
+    const revoked = await t.inject({ method: 'DELETE', url, ...sent(await session.request('DELETE', url)) });
+    expect(revoked.statusCode).toBe(204);
+    expect(errorOf(await t.inject({ method: 'GET', url: '/api/private', headers: bearer(otherToken) }))).toMatchObject({ status: 401, error: 'token_revoked' });
   });
 });

@@ -52,7 +52,6 @@ export function createWeakenedSessions(options: CookieTransportOptions) {
     weaken(sessionId: string, weaken: readonly WeakenedDefence[]): void {
       weakened.set(sessionId, [...weaken]);
     },
-    defencesOf,
   };
 }
 

@@ -11,8 +11,6 @@ export interface AttemptLimit {
 export interface AttemptReservation {
   /** The attempt turned out not to count (it was never judged): give every counter back. */
   release(): Promise<void>;
-  /** Give back the listed counters only. */
-  releaseKeys(keys: readonly string[]): Promise<void>;
 }
 
 export interface AttemptThrottleOptions {
@@ -27,6 +25,11 @@ export interface AttemptThrottleOptions {
  * (40 parallel guesses all judged against a limit of 10); a reservation is atomic in every store.
  */
 export function createAttemptThrottle({ attempts, windowMs, now }: AttemptThrottleOptions) {
+  const refuse = (resetAt: number, at: number): never => {
+    const retryAfter = Math.max(1, Math.ceil((resetAt - at) / 1000));
+    throw new ApiError('rate_limited', `Too many attempts. Try again in ${retryAfter} seconds.`, { 'retry-after': String(retryAfter) });
+  };
+
   return {
     /** Counts one attempt against every limit, or against none: 429 rate_limited with Retry-After when any is full. */
     async reserve(limits: readonly AttemptLimit[]): Promise<AttemptReservation> {
@@ -39,15 +42,27 @@ export function createAttemptThrottle({ attempts, windowMs, now }: AttemptThrott
         const reservation = await attempts.reserve(key, limit, windowMs, at);
         if (!reservation.granted) {
           await giveBack(taken);
-          const retryAfter = Math.max(1, Math.ceil((reservation.resetAt - at) / 1000));
-          throw new ApiError('rate_limited', `Too many attempts. Try again in ${retryAfter} seconds.`, { 'retry-after': String(retryAfter) });
+          refuse(reservation.resetAt, at);
         }
         taken.push(key);
       }
-      return {
-        release: () => giveBack(taken),
-        releaseKeys: (keys) => giveBack(keys.filter((key) => taken.includes(key))),
-      };
+      return { release: () => giveBack(taken) };
+    },
+
+    /**
+     * Check now, count later: for a coarse limit where attempts in flight must not count (many
+     * people behind one address logging in at once). Parallel attempts can overshoot it by as many
+     * as are in flight, which the hash queue bounds.
+     */
+    async assertBelow({ key, limit }: AttemptLimit): Promise<void> {
+      const at = now();
+      const window = await attempts.peek(key, at);
+      if (window && window.count >= limit) refuse(window.resetAt, at);
+    },
+
+    /** Counts one attempt whatever the count. */
+    async count(key: string): Promise<void> {
+      await attempts.reserve(key, Number.MAX_SAFE_INTEGER, windowMs, now());
     },
 
     /** Forgets a counter (a correct password clears its account's failures). */

@@ -32,18 +32,22 @@ export type PerClientLimits = typeof DEFAULT_PER_CLIENT_HASH_LIMITS;
 
 /** A login whose attempt is counted before its password is checked. */
 export interface LoginAttempt {
-  /** The password was right: the client's attempt is given back and the account's failures are forgotten. */
+  /** The password was right: the account's failures are forgotten. */
   succeeded(): Promise<void>;
-  /** Nothing was judged (the server was too busy to check): every counter is given back. */
+  /** The password was wrong: it stays counted against the account, and counts against the client. */
+  failed(): Promise<void>;
+  /** Nothing was judged (the server was too busy to check): the account's attempt is given back. */
   notJudged(): Promise<void>;
 }
 
 /**
- * Failed logins are limited per username and per client, counted *before* the hash, so that any
- * number of parallel guesses for one username gets at most the limit judged. A device that logged
- * in as this user before (a valid device cookie, OWASP's "device cookies") is counted on its own
- * budget instead of the username's: a stranger who locks the username does not lock out the
- * user's own browsers. Successful logins never count.
+ * Failed logins are limited per username, counted *before* the hash, so that any number of parallel
+ * guesses for one username gets at most the limit judged. A device that logged in as this user before
+ * (a valid device cookie, OWASP's "device cookies") is counted on its own budget instead of the
+ * username's: a stranger who locks the username does not lock out the user's own browsers.
+ * The per-client limit slows one address spraying many usernames; it is checked before and counted
+ * after a failure, because reserving it would let a busy office's simultaneous logins (one address,
+ * all in flight at once) lock each other out. Successful logins never count.
  */
 export function createLoginLimits({ attempts, limits, now }: { attempts: AttemptStore; limits: LoginLimits; now: () => number }) {
   const throttle = createAttemptThrottle({ attempts, windowMs: limits.windowMs, now });
@@ -53,12 +57,11 @@ export function createLoginLimits({ attempts, limits, now }: { attempts: Attempt
         ? { key: `login:device:${deviceId}`, limit: limits.maxFailuresPerDevice }
         : { key: `login:user:${username.toLowerCase()}`, limit: limits.maxFailuresPerUsername };
       const clientLimit = { key: `login:client:${client}`, limit: limits.maxFailuresPerClient };
-      const reservation = await throttle.reserve([account, clientLimit]);
+      await throttle.assertBelow(clientLimit);
+      const reservation = await throttle.reserve([account]);
       return {
-        async succeeded() {
-          await reservation.releaseKeys([clientLimit.key]);
-          await throttle.reset(account.key);
-        },
+        succeeded: () => throttle.reset(account.key),
+        failed: () => throttle.count(clientLimit.key),
         notJudged: () => reservation.release(),
       };
     },

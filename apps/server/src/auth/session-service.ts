@@ -143,7 +143,10 @@ export function createSessionService(options: SessionServiceOptions) {
         await attempt.notJudged();
         throw error;
       }
-      if (!user || !valid) throw new ApiError('invalid_credentials');
+      if (!user || !valid) {
+        await attempt.failed();
+        throw new ApiError('invalid_credentials');
+      }
       await attempt.succeeded();
       if (passwords.needsRehash(user.passwordHash)) await upgradeHash(user, password);
       const refreshJti = randomUUID();

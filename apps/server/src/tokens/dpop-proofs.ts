@@ -152,7 +152,14 @@ function sameTarget(htu: string, path: string, isOwnOrigin: (origin: string) => 
     return false;
   }
   if (!isOwnOrigin(claimed.origin)) return false;
-  return claimed.pathname === new URL(path, claimed.origin).pathname;
+  // Concatenated, not resolved: a request path like //elsewhere/x must not turn into another host's /x.
+  let requested: URL;
+  try {
+    requested = new URL(`${claimed.origin}${path}`);
+  } catch {
+    return false;
+  }
+  return requested.origin === claimed.origin && claimed.pathname === requested.pathname;
 }
 
 function sameText(a: string, b: string): boolean {

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import { JWT_ALGORITHMS, type JwtAlgorithm } from '@jwt-lab/shared';
+import type { JwtAlgorithm } from '@jwt-lab/shared';
 
 // The stored format of the signing keys, wherever they are kept (key-storage.ts), and the rules
 // of their life: the current key signs; a retired key still verifies until every token it signed
@@ -35,9 +35,14 @@ const StoredKeySchema = Type.Object({
 });
 
 const StoredKeyRingSchema = Type.Object({
-  alg: Type.Union(JWT_ALGORITHMS.map((alg) => Type.Literal(alg))),
+  // Spelled out (not mapped from JWT_ALGORITHMS) so that the parsed type is JwtAlgorithm, checked below.
+  alg: Type.Union([Type.Literal('HS256'), Type.Literal('ES256'), Type.Literal('EdDSA')]),
   keys: Type.Array(StoredKeySchema, { minItems: 1 }),
 });
+
+/** Fails to compile when JWT_ALGORITHMS and the schema above disagree. */
+const SCHEMA_NAMES_EVERY_ALGORITHM: Record<JwtAlgorithm, Static<typeof StoredKeyRingSchema>['alg']> = { HS256: 'HS256', ES256: 'ES256', EdDSA: 'EdDSA' };
+void SCHEMA_NAMES_EVERY_ALGORITHM;
 
 export interface StoredKey {
   kid: string;

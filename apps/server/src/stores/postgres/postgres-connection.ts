@@ -1,4 +1,4 @@
-import { Pool, types as defaultTypes, type PoolConfig, type QueryResultRow } from 'pg';
+import { Pool, types as defaultTypes, type CustomTypesConfig, type PoolConfig, type QueryResultRow } from 'pg';
 import { ConfigError } from '../../config/config.js';
 import { StoreUnavailableError } from '../types.js';
 
@@ -9,10 +9,16 @@ const CONNECT_DEADLINE_MS = 3_000;
 const QUERY_TIMEOUT_MS = 5_000;
 
 const INT8 = 20;
+/** What pg's own parsers do with a value: it types them as `any`, so name what they are. */
+type ValueParser = (value: string) => unknown;
+const parseInt8: ValueParser = (value) => Number(value);
 /** Times are stored as bigint milliseconds; they fit a JavaScript number for the next 285,000 years. */
-export const pgTypes = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8 ? (value: string) => Number(value) : defaultTypes.getTypeParser(oid, format)) as typeof defaultTypes.getTypeParser,
+export const pgTypes: CustomTypesConfig = {
+  getTypeParser: (oid: number, format?: 'text' | 'binary'): ValueParser => {
+    if (oid === INT8) return parseInt8;
+    const builtIn: ValueParser = defaultTypes.getTypeParser(oid, format);
+    return builtIn;
+  },
 };
 
 /** Options every connection of the app shares (the listener's too). */

@@ -36,7 +36,7 @@ const LONGEST_RECONNECT_DELAY_MS = 1_000;
  * and reconnects (at least every second) until it can resynchronise, with no restart.
  */
 export function createPostgresRevocationFeed(options: PostgresRevocationFeedOptions) {
-  const { url, pool, accessTokenTtlMs, heartbeatMs, now, log } = options;
+  const { url, pool, accessTokenTtlMs, heartbeatMs, now } = options;
   const view = createRevocationView({
     ...options,
     sendConfirmation: (to, notice) => void query(pool, 'SELECT pg_notify($1, $2)', [confirmationChannel(to), notice]).catch(() => {}),

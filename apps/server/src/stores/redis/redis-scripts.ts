@@ -124,8 +124,9 @@ return { publish_revoked(ARGV[5], ids, ARGV[2], ARGV[6], ARGV[7]), ids }
 
 /** KEYS: session. ARGV: at. Moves lastUsedAt forward on a session that still exists (never creates the key). */
 export const recordUseScript = defineScript(`
-local last = redis.call('HGET', KEYS[1], 'lastUsedAt')
-if last and tonumber(last) < tonumber(ARGV[1]) then redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1]) end
+local s = redis.call('HMGET', KEYS[1], 'userId', 'lastUsedAt')
+-- Sessions created before lastUsedAt existed have none yet: they get one now.
+if s[1] and (not s[2] or tonumber(s[2]) < tonumber(ARGV[1])) then redis.call('HSET', KEYS[1], 'lastUsedAt', ARGV[1]) end
 return 0
 `);
 
