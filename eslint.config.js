@@ -31,10 +31,6 @@ export const PENDING_FIXES = {
   'apps/server/bench/load.ts': ['no-restricted-syntax'], // casts autocannon's JSON: parse it (bench rework)
   'apps/server/bench/run.ts': ['@typescript-eslint/no-unused-vars'],
   'apps/server/bench/servers.ts': ['preserve-caught-error'],
-  'apps/server/src/stores/redis/revocation-view.ts': ['no-restricted-syntax'], // casts pub/sub JSON (postgres branch splits this file)
-  'apps/server/src/stores/postgres/postgres-connection.ts': ['@typescript-eslint/no-unsafe-return'], // pg's type parser returns any (postgres branch)
-  'apps/server/src/stores/postgres/postgres-revocation-feed.ts': ['@typescript-eslint/no-unused-vars'], // `log` destructured, unused (postgres branch)
-  'apps/server/src/tokens/stored-key-ring.ts': ['@typescript-eslint/restrict-template-expressions'], // `ring.alg` is `never` after the check (postgres branch)
   'apps/web/src/features/auth/components/CredentialsForm.tsx': ['@typescript-eslint/no-base-to-string'], // String(FormData value) (web-strategies)
   'apps/web/src/features/attack-lab/components/CrossSiteSection.tsx': ['no-useless-assignment'],
   'apps/web/src/features/attack-lab/components/AttackLab.test.tsx': ['no-restricted-syntax', '@typescript-eslint/no-base-to-string'],
