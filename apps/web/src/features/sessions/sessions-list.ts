@@ -1,6 +1,5 @@
 import type { SessionListResponse, SessionSummary } from '@jwt-lab/shared';
 import type { ApiClient, ApiError, ApiResult } from '../../lib/api-client';
-import type { CredentialStrategy } from '../../lib/credential-strategy';
 
 /** What the Sessions region needs of the page: the user's sessions through the API, and the page's own session. */
 export interface SessionsAccess {
@@ -124,10 +123,13 @@ export function createSessionsList(access: SessionsAccess) {
 
 export type SessionsList = ReturnType<typeof createSessionsList>;
 
+/** Whatever the API client attaches a credential with (the page's storage strategy): this feature never looks inside. */
+type CredentialCarrier = Parameters<ApiClient['sessions']>[0];
+
 /** What the list needs of the page's own session. */
 export interface PageSession {
   /** The strategy this page is logged in with: its credential lists and revokes. */
-  strategy(): CredentialStrategy;
+  strategy(): CredentialCarrier;
   logOut(): Promise<void>;
   endedByServer(reason: string): void;
 }
