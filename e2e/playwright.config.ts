@@ -29,6 +29,7 @@ const server = (port: number, env: Record<string, string> = {}) => ({
 });
 
 const byMode = (mode: StorageMode) => ({ storageMode: mode });
+const STRATEGIES: StorageMode[] = ['localStorage', 'sessionStorage', 'memory', 'cookie', 'dpop'];
 
 export default defineConfig<{ storageMode: StorageMode }>({
   testDir: './tests',
@@ -49,14 +50,20 @@ export default defineConfig<{ storageMode: StorageMode }>({
   projects: [
     // Specs that choose their own set-up (page-loads, account-links) run once, at the top level.
     { name: 'page', testMatch: /tests\/[^/]+\.spec\.ts$/ },
-    // The flows and claims of each storage mode: each test has its own user, so they run in parallel.
-    { name: 'header', testMatch: /tests\/(modes|header)\/.+\.spec\.ts$/, fullyParallel: true, use: byMode('header') },
-    { name: 'cookie', testMatch: /tests\/(modes|cookie)\/.+\.spec\.ts$/, fullyParallel: true, use: byMode('cookie') },
+    // The flows and claims of each storage strategy: each test has its own user, so they run in parallel.
+    ...STRATEGIES.map((mode) => ({
+      name: mode,
+      testMatch: new RegExp(`tests/(modes|${mode})/.+\\.spec\\.ts$`),
+      fullyParallel: true,
+      use: byMode(mode),
+    })),
+    // Every strategy at once, one run at a time: the run opens tabs and windows of its own.
+    { name: 'side-by-side', testMatch: /tests\/side-by-side\/.+\.spec\.ts$/, fullyParallel: false },
     {
       name: 'short-ttl-header',
       testMatch: /tests\/short-ttl\/.+\.spec\.ts$/,
       fullyParallel: true,
-      use: { ...byMode('header'), baseURL: SHORT_TTL_URL },
+      use: { ...byMode('localStorage'), baseURL: SHORT_TTL_URL },
     },
     {
       name: 'short-ttl-cookie',

@@ -3,7 +3,8 @@ import { test as base, expect, type BrowserContext, type Locator, type Page } fr
 
 export { expect };
 
-export type StorageMode = 'header' | 'cookie';
+/** The page's strategies (the Storage mode options), by the id the page saves in localStorage["jwtlab.mode"]. */
+export type StorageMode = 'localStorage' | 'sessionStorage' | 'memory' | 'cookie' | 'dpop';
 
 export interface Account {
   username: string;
@@ -16,10 +17,48 @@ export const STORAGE_KEYS = {
   accessToken: 'jwtlab.accessToken',
   refreshToken: 'jwtlab.refreshToken',
   cookieSession: 'jwtlab.cookieSession',
+  dpopAccessToken: 'jwtlab.dpop.accessToken',
+  dpopRefreshToken: 'jwtlab.dpop.refreshToken',
 } as const;
 
-/** The Storage mode radio of each mode, by the words the contract promises in its name. */
-export const MODE_RADIO: Record<StorageMode, RegExp> = { header: /localStorage/, cookie: /cookie/ };
+/** The Storage mode radio of each strategy, by the words the contract promises its name begins with. */
+export const MODE_RADIO: Record<StorageMode, RegExp> = {
+  localStorage: /^localStorage/,
+  sessionStorage: /^sessionStorage/,
+  memory: /^Memory/,
+  cookie: /^HttpOnly cookie/,
+  dpop: /^DPoP/,
+};
+
+/** The server mode each strategy logs in with. */
+export const SERVER_MODE: Record<StorageMode, 'header' | 'cookie' | 'memory' | 'dpop'> = {
+  localStorage: 'header',
+  sessionStorage: 'header',
+  memory: 'memory',
+  cookie: 'cookie',
+  dpop: 'dpop',
+};
+
+/** What `via` of /api/private says for each strategy. */
+export const VIA: Record<StorageMode, 'header' | 'cookie' | 'dpop'> = {
+  localStorage: 'header',
+  sessionStorage: 'header',
+  memory: 'header',
+  cookie: 'cookie',
+  dpop: 'dpop',
+};
+
+/**
+ * What each strategy does on a reload and in a new tab, as the per-strategy tests prove in a real
+ * browser (tests/modes/reload-and-tabs.spec.ts); the side-by-side test holds its cells to the same.
+ */
+export const LIFETIME: Record<StorageMode, { survivesReload: boolean; newTabShares: boolean }> = {
+  localStorage: { survivesReload: true, newTabShares: true },
+  sessionStorage: { survivesReload: true, newTabShares: false },
+  memory: { survivesReload: true, newTabShares: true },
+  cookie: { survivesReload: true, newTabShares: true },
+  dpop: { survivesReload: true, newTabShares: true },
+};
 
 export interface ConsoleGuard {
   /**
@@ -65,7 +104,7 @@ export interface Attacker {
 let accounts = 0;
 
 export const test = base.extend<Fixtures & Options>({
-  storageMode: ['header', { option: true }],
+  storageMode: ['localStorage', { option: true }],
 
   consoleErrors: [
     async ({ context, baseURL }, use) => {
@@ -109,22 +148,31 @@ export const test = base.extend<Fixtures & Options>({
 
   signIn: async ({ account, storageMode }, use) => {
     await use(async (page, who = account) => {
-      const response = await page.request.post('/api/auth/login', { data: { ...who, mode: storageMode } });
+      if (storageMode === 'dpop') {
+        // The key must be the page's own, created non-extractable in the page: only the form can log in.
+        await page.goto('/');
+        await logInThroughTheForm(page, storageMode, who);
+        return;
+      }
+      // page.request shares the browser context's cookies: memory and cookie modes' cookies land in the browser.
+      const response = await page.request.post('/api/auth/login', { data: { ...who, mode: SERVER_MODE[storageMode] } });
       expect(response.status(), await response.text()).toBe(200);
       const answer = (await response.json()) as { accessToken?: string; refreshToken?: string; csrfToken?: string; expiresIn: number };
-      // Any page of the app's origin gives access to its storage before the app itself starts.
+      // Any page of the app's origin gives access to its storage before the app itself starts (the same tab: its sessionStorage too).
       await page.goto('/api/health');
       await page.evaluate(
         ({ keys, mode, answer }) => {
           localStorage.setItem(keys.mode, mode);
-          if (mode === 'header') {
-            localStorage.setItem(keys.accessToken, answer.accessToken!);
-            localStorage.setItem(keys.refreshToken, answer.refreshToken!);
-          } else {
+          if (mode === 'localStorage' || mode === 'sessionStorage') {
+            const storage = mode === 'localStorage' ? localStorage : sessionStorage;
+            storage.setItem(keys.accessToken, answer.accessToken!);
+            storage.setItem(keys.refreshToken, answer.refreshToken!);
+          } else if (mode === 'cookie') {
             // What the page itself keeps after a cookie-mode login: the CSRF token and the expiry, never a token.
             const expiresAt = Date.now() + answer.expiresIn * 1000;
             localStorage.setItem(keys.cookieSession, JSON.stringify({ csrfToken: answer.csrfToken, expiresAt, stamp: `e2e:${expiresAt}` }));
           }
+          // Memory mode keeps nothing: the page starts as after a reload, and refreshes with the cookies.
         },
         { keys: STORAGE_KEYS, mode: storageMode, answer },
       );
@@ -169,6 +217,16 @@ export const test = base.extend<Fixtures & Options>({
 });
 
 export const sessionRegion = (page: Page): Locator => page.getByRole('region', { name: 'Your session' });
+
+/** Picks the strategy and logs in through the form, as a visitor does. */
+export async function logInThroughTheForm(page: Page, mode: StorageMode, who: Account) {
+  const session = sessionRegion(page);
+  await session.getByRole('radio', { name: MODE_RADIO[mode] }).check();
+  await session.getByLabel('Username', { exact: true }).fill(who.username);
+  await session.getByLabel('Password', { exact: true }).fill(who.password);
+  await session.getByRole('button', { name: 'Log in' }).click();
+  await expect(session).toContainText(`Logged in as ${who.username}`);
+}
 export const attackLab = (page: Page): Locator => page.getByRole('region', { name: 'Attack lab' });
 export const privateData = (page: Page): Locator => page.getByRole('region', { name: 'Private data' });
 export const tokenInspector = (page: Page): Locator => page.getByRole('region', { name: 'Token inspector' });
@@ -177,3 +235,18 @@ export const tokenInspector = (page: Page): Locator => page.getByRole('region', 
 export const readStorage = (page: Page, key: string) => page.evaluate((name) => localStorage.getItem(name), key);
 
 export const JWT = /eyJ[\w-]*\.eyJ[\w-]*\.[\w-]+/;
+
+/** One part of a JWT (0: header, 1: claims) decoded; refuses anything that is not a JSON object. */
+export function jwtPart(token: string, part: 0 | 1): Record<string, unknown> {
+  const value: unknown = JSON.parse(Buffer.from(token.split('.')[part] ?? '', 'base64url').toString());
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new Error('not a JWT part');
+  return Object.fromEntries(Object.entries(value));
+}
+
+/** The CSRF token of cookie mode's record, as the page stored it (it is not a credential). */
+export async function readCookieSessionCsrfToken(page: Page): Promise<string> {
+  const record: unknown = JSON.parse((await readStorage(page, STORAGE_KEYS.cookieSession)) ?? 'null');
+  const csrfToken = typeof record === 'object' && record !== null ? (record as { csrfToken?: unknown }).csrfToken : undefined;
+  if (typeof csrfToken !== 'string') throw new Error('no cookie-mode session record in localStorage');
+  return csrfToken;
+}

@@ -1,12 +1,21 @@
-import { expect, privateData, sessionRegion, test } from '../support/fixtures.js';
+import { expect, privateData, sessionRegion, test, type StorageMode } from '../support/fixtures.js';
 import type { Page } from '@playwright/test';
 
 const sessionsRegion = (page: Page) => page.getByRole('region', { name: 'Sessions' });
 /** The table's rows below its header. */
 const sessionRows = (page: Page) => sessionsRegion(page).getByRole('row').filter({ has: page.getByRole('rowheader') });
 
+/** What the Sessions region says of a session of each strategy (the server knows its mode). */
+const MODE_CELL: Record<StorageMode, string> = {
+  localStorage: 'Authorization header (localStorage or sessionStorage)',
+  sessionStorage: 'Authorization header (localStorage or sessionStorage)',
+  memory: 'Memory + refresh cookie',
+  cookie: 'HttpOnly cookie',
+  dpop: 'DPoP',
+};
+
 // Two browser contexts are two browsers as far as the app can tell: two sessions of one user.
-for (const mode of ['header', 'cookie'] as const) {
+for (const mode of ['localStorage', 'sessionStorage', 'memory', 'cookie', 'dpop'] as const) {
   test.describe(`${mode} mode`, () => {
     test.use({ storageMode: mode });
 
@@ -28,7 +37,7 @@ for (const mode of ['header', 'cookie'] as const) {
       await expect(current.getByRole('rowheader')).toContainText('(this session)');
       await expect(current.getByRole('button', { name: 'Revoke' })).toHaveCount(0);
       const other = sessionRows(here).and(here.locator(':not([aria-current])'));
-      await expect(other.getByRole('cell').first()).toHaveText(mode === 'header' ? 'localStorage' : 'HttpOnly cookie');
+      await expect(other.getByRole('cell').first()).toHaveText(MODE_CELL[mode]);
 
       await other.getByRole('button', { name: 'Revoke' }).click();
       await expect(sessionsRegion(here).getByRole('status')).toContainText('is revoked: its tokens are refused from its next request on.');

@@ -22,7 +22,10 @@ test('cookie mode: no token in localStorage or document.cookie; HttpOnly, Secure
   await expect(tokenInspector(page)).toContainText('Page scripts cannot read this token');
 
   const cookies = await page.context().cookies();
-  const byName = Object.fromEntries(cookies.map((cookie) => [cookie.name, cookie]));
+  // The login also set the device cookie of issue 13 (lets this browser past a stranger's lock): not a credential, HttpOnly too.
+  const device = cookies.filter((cookie) => cookie.name.startsWith('jwtlab_device_'));
+  for (const cookie of device) expect(cookie).toMatchObject({ httpOnly: true, path: '/api/auth/login' });
+  const byName = Object.fromEntries(cookies.filter((cookie) => !device.includes(cookie)).map((cookie) => [cookie.name, cookie]));
   expect(Object.keys(byName).sort()).toEqual(['jwtlab_access', 'jwtlab_refresh']);
   expect(byName.jwtlab_access).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/api', domain: 'localhost' });
   expect(byName.jwtlab_refresh).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Strict', path: '/api/auth/refresh', domain: 'localhost' });

@@ -1,4 +1,4 @@
-import { expect, MODE_RADIO, privateData, sessionRegion, test } from '../../support/fixtures.js';
+import { expect, MODE_RADIO, privateData, sessionRegion, test, VIA } from '../../support/fixtures.js';
 
 // The whole flow through the form, in each storage mode: the form is the subject here.
 
@@ -19,7 +19,7 @@ test('register, log in, load private data, reload, log out, and the private data
   await expect(session).toContainText(`Logged in as ${username}`);
 
   await privateData(page).getByRole('button', { name: 'Load private data' }).click();
-  await expect(privateData(page).getByRole('status')).toContainText(`via: "${storageMode}"`);
+  await expect(privateData(page).getByRole('status')).toContainText(`via: "${VIA[storageMode]}"`);
   await expect(privateData(page).getByRole('status')).toContainText(`Hello, ${username}`);
 
   await page.reload();

@@ -1,10 +1,13 @@
 import { render, screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { describe, expect, it } from 'vitest';
-import { STORAGE_KEYS } from '../lib/credential-strategy';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { WEB_STORAGE_KEYS as STORAGE_KEYS } from '../features/auth/strategies/web-storage-strategy';
 import { createFakeApi, type FakeApi } from '../test/fake-api';
 import { createFakeBrowser, openTab } from '../test/tabs';
 import { App } from './App';
+
+// The page loads these lazily; loading them once here keeps the first test's clock for the test itself.
+beforeAll(() => Promise.all([import('../features/auth/credential-rules'), import('../lib/response-schemas')]), 20_000);
 
 function renderPage(api: FakeApi) {
   const tab = openTab(api, createFakeBrowser().join());
@@ -116,10 +119,10 @@ describe('storage mode', () => {
     await logIn(user);
     expect(localStorage.getItem(STORAGE_KEYS.accessToken)).toMatch(/^eyJ/);
 
-    await user.click(screen.getByRole('radio', { name: /cookie/ }));
+    await user.click(screen.getByRole('radio', { name: /^HttpOnly cookie/ }));
 
     expect((await screen.findByRole('status')).textContent).toMatch(/You switched to cookie mode, so you were logged out of localStorage mode first/);
-    expect(within(screen.getByRole('group', { name: 'Storage mode' })).getByRole('radio', { name: /cookie/ })).toHaveProperty('checked', true);
+    expect(within(screen.getByRole('group', { name: 'Storage mode' })).getByRole('radio', { name: /^HttpOnly cookie/ })).toHaveProperty('checked', true);
     expect(localStorage.getItem(STORAGE_KEYS.accessToken)).toBeNull();
     expect(localStorage.getItem(STORAGE_KEYS.refreshToken)).toBeNull();
     expect(loggedRequests()[0]).toEqual(['POST /api/auth/logout', '204', 'Authorization header', 'not sent']);
@@ -140,7 +143,7 @@ describe('request log', () => {
     await user.click(screen.getByRole('button', { name: 'Load private data' }));
     await screen.findByText(/the server read your token from/);
     await user.click(screen.getByRole('button', { name: 'Refresh token' }));
-    await user.click(screen.getByRole('radio', { name: /cookie/ }));
+    await user.click(screen.getByRole('radio', { name: /^HttpOnly cookie/ }));
     await logIn(user);
     await user.click(screen.getByRole('button', { name: 'Load private data' }));
     await user.click(screen.getByRole('button', { name: 'Log out' }));

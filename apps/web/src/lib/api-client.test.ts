@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { createFakeApi } from '../test/fake-api';
 import { createApiClient, type Exchange } from './api-client';
-import { createCookieStrategy, createHeaderStrategy } from './credential-strategy';
+import { createCookieStrategy } from '../features/auth/strategies/cookie-strategy';
+import { createWebStorageStrategy } from '../features/auth/strategies/web-storage-strategy';
+import { MemoryStorage } from '../test/tabs';
+
+const createHeaderStrategy = () => createWebStorageStrategy('localStorage', new MemoryStorage());
 
 const answering = (status: number, body: unknown) => async () =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
@@ -46,7 +50,7 @@ describe('api client', () => {
 
   it('turns a failed connection into network_error', async () => {
     const api = createApiClient({ fetch: () => Promise.reject(new TypeError('Failed to fetch')) });
-    const result = await api.session(createCookieStrategy());
+    const result = await api.session(createCookieStrategy(new MemoryStorage()));
     expect(result.ok ? null : [result.error.code, result.error.status]).toEqual(['network_error', null]);
   });
 
@@ -56,13 +60,13 @@ describe('api client', () => {
     const exchanges: Exchange[] = [];
     const api = createApiClient({ fetch: server.fetch, onExchange: (exchange) => exchanges.push(exchange), now: () => 1234 });
     const header = createHeaderStrategy();
-    const cookie = createCookieStrategy();
+    const cookie = createCookieStrategy(new MemoryStorage());
 
     const headerLogin = await api.login(header, { username: 'alice', password: 'password1' });
     if (headerLogin.ok) header.keep(headerLogin.value, Date.now());
     await api.privateData(header);
     await api.refresh(header);
-    header.clear();
+    await header.clear();
     const cookieLogin = await api.login(cookie, { username: 'alice', password: 'password1' });
     if (cookieLogin.ok) cookie.keep(cookieLogin.value, Date.now());
     await api.privateData(cookie);
@@ -77,5 +81,42 @@ describe('api client', () => {
       ['POST /api/auth/logout', 204, 'cookie', true],
     ]);
     expect(exchanges[0]?.at).toBe(1234);
+  });
+});
+
+describe('api client and a DPoP nonce challenge', () => {
+  it('shows the strategy each answer and sends the request once more when it asks (RFC 9449 section 8), no more', async () => {
+    const sent: Array<{ nonce: string | null }> = [];
+    const answers = [
+      new Response(JSON.stringify({ error: 'use_dpop_nonce', message: 'Use the nonce.' }), {
+        status: 401,
+        headers: { 'dpop-nonce': 'n-1', 'www-authenticate': 'DPoP error="use_dpop_nonce"' },
+      }),
+      new Response(JSON.stringify({ error: 'use_dpop_nonce', message: 'Use the nonce.' }), {
+        status: 401,
+        headers: { 'dpop-nonce': 'n-2', 'www-authenticate': 'DPoP error="use_dpop_nonce"' },
+      }),
+    ];
+    let nonce: string | null = null;
+    const attacher = {
+      attach: () => {
+        sent.push({ nonce });
+        return { headers: {}, credentials: 'omit' as const, carrier: 'dpop' as const, csrfSent: false };
+      },
+      observe(response: Response) {
+        const offered = response.headers.get('dpop-nonce');
+        if (offered === null || offered === nonce) return false;
+        nonce = offered;
+        return true;
+      },
+    };
+    const exchanges: Exchange[] = [];
+    const api = createApiClient({ fetch: async () => answers.shift()!, onExchange: (exchange) => void exchanges.push(exchange) });
+
+    const result = await api.privateData(attacher);
+
+    expect(sent).toEqual([{ nonce: null }, { nonce: 'n-1' }]);
+    expect(exchanges.map((exchange) => exchange.status)).toEqual([401, 401]);
+    expect(result.ok ? null : result.error.code).toBe('use_dpop_nonce');
   });
 });

@@ -1,15 +1,22 @@
 import {
+  AttackLabInfo,
   CookieModeLogin,
+  DpopModeLogin,
   ErrorResponse,
+  ForeignRequestsResponse,
   HeaderModeLogin,
   LinkRequestAccepted,
+  Loot,
+  MemoryModeLogin,
   OutboxResponse,
   PasswordResetResponse,
   PrivateResponse,
   RegisterResponse,
+  ReplayResponse,
   SessionListResponse,
   SessionResponse,
   VerifyEmailResponse,
+  WeakenedLoginResponse,
 } from '@jwt-lab/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
@@ -24,6 +31,8 @@ export const RESPONSE_SCHEMAS = {
   register: RegisterResponse,
   headerLogin: HeaderModeLogin,
   cookieLogin: CookieModeLogin,
+  memoryLogin: MemoryModeLogin,
+  dpopLogin: DpopModeLogin,
   session: SessionResponse,
   sessionList: SessionListResponse,
   privateData: PrivateResponse,
@@ -31,6 +40,11 @@ export const RESPONSE_SCHEMAS = {
   verifyEmail: VerifyEmailResponse,
   passwordReset: PasswordResetResponse,
   outbox: OutboxResponse,
+  attackLabInfo: AttackLabInfo,
+  foreignRequests: ForeignRequestsResponse,
+  weakenedLogin: WeakenedLoginResponse,
+  loot: Loot,
+  replay: ReplayResponse,
   error: ErrorResponse,
 } satisfies Record<string, TSchema>;
 

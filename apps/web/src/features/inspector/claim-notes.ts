@@ -13,6 +13,7 @@ export const CLAIM_NOTES: Record<string, string> = {
   exp: 'Expires: from this moment every request with it is refused.',
   jti: 'JWT ID: unique to this one token.',
   sid: 'Session ID: the login this token belongs to. Logging out revokes it, and with it the token.',
+  cnf: 'Confirmation (DPoP): jkt is the thumbprint of the key this token is bound to; without a proof signed by that key it is refused.',
 };
 
 /** Claims whose values are NumericDate seconds, shown as dates. */

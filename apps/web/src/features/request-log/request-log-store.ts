@@ -5,7 +5,7 @@ export interface LoggedExchange extends Exchange {
 }
 
 /** Enough history to follow a session without the list growing for ever. */
-const MAX_ENTRIES = 50;
+const MAX_ENTRIES = 200;
 
 /** Every API call of this tab, newest first, as an external store for useSyncExternalStore. */
 export function createRequestLog() {
@@ -22,7 +22,12 @@ export function createRequestLog() {
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
-    record: (exchange: Exchange) => publish([{ ...exchange, id: nextId++ }, ...entries].slice(0, MAX_ENTRIES)),
+    /** Records one exchange and returns its id (evidence links point at `#request-log-entry-<id>`). */
+    record: (exchange: Exchange): number => {
+      const id = nextId++;
+      publish([{ ...exchange, id }, ...entries].slice(0, MAX_ENTRIES));
+      return id;
+    },
     clear: () => publish([]),
   };
 }

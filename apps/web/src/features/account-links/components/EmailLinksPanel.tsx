@@ -1,5 +1,5 @@
 import { useState, useSyncExternalStore, type FormEvent } from 'react';
-import type { Notice } from '../../../lib/session-controller';
+import type { Notice } from '../../auth/session/notices';
 import type { AccountLinks, LinkKind } from '../account-links';
 import { FormField } from './FormField';
 import { ResultLine } from './ResultLine';

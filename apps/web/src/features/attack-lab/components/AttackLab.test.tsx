@@ -1,7 +1,7 @@
-import { render, screen, within } from '@testing-library/react';
+import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { Exchange } from '../../../lib/api-client';
+import { createApiClient, type Exchange } from '../../../lib/api-client';
 import { AttackLab } from './AttackLab';
 
 // The lab against a fake app and a fake attacker's site behind one fake fetch: what the payload
@@ -11,6 +11,8 @@ const ATTACKER = 'http://127.0.0.1:4000';
 const header = (typ: string) => btoa(JSON.stringify({ alg: 'HS256', typ })).replace(/=+$/, '');
 const ACCESS_TOKEN = `${header('at+jwt')}.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl`;
 const REFRESH_TOKEN = `${header('rt+jwt')}.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJm`;
+const NEW_ACCESS_TOKEN = `${header('at+jwt')}.eyJzdWIiOiJ1MSIsIm4iOjJ9.bmV3`;
+const NEW_REFRESH_TOKEN = `${header('rt+jwt')}.eyJzdWIiOiJ1MSIsIm4iOjJ9.bmV3`;
 
 interface Sent {
   url: string;
@@ -27,20 +29,27 @@ function fakeNetwork({ labOn = true, privateStatus = 200, foreignRequests = [] a
     if (url === '/api/attack-lab') return labOn ? json(200, { attackerPort: 4000 }) : json(404, { error: 'not_found', message: 'Nothing here.' });
     if (url.startsWith('/api/attack-lab/foreign-requests')) return json(200, { requests: foreignRequests });
     if (url === '/api/private') return privateStatus === 200 ? json(200, { message: 'Hello, alice.', via: 'cookie' }) : json(401, { error: 'missing_token', message: 'No.' });
+    if (url === '/api/auth/refresh') {
+      const sent = JSON.parse(String(init?.body ?? '{}')) as { refreshToken?: string };
+      return sent.refreshToken === REFRESH_TOKEN
+        ? json(200, { mode: 'header', user: { id: 'u1', username: 'alice' }, accessToken: NEW_ACCESS_TOKEN, refreshToken: NEW_REFRESH_TOKEN, tokenType: 'Bearer', expiresIn: 900 })
+        : json(200, { mode: 'cookie', user: { id: 'u1', username: 'alice' }, expiresIn: 900, csrfToken: 'csrf-1' });
+    }
     if (url === `${ATTACKER}/collect`) {
       const { kind, data } = JSON.parse(String(init?.body)) as { kind: string; data: Record<string, unknown> };
       loot.push({ id: loot.length + 1, kind, data });
       return json(201, { id: loot.length, at: new Date().toISOString(), from: 'http://localhost:3000', kind, data });
     }
     if (url === `${ATTACKER}/replay`) {
-      const stolen = JSON.stringify(loot.at(-1)?.data ?? {}).includes(ACCESS_TOKEN);
+      const { lootId } = JSON.parse(String(init?.body)) as { lootId: number };
+      const stolen = JSON.stringify(loot.find((item) => item.id === lootId)?.data ?? {}).includes(ACCESS_TOKEN);
       return json(200, {
-        lootId: 1,
+        lootId,
         target: 'http://127.0.0.1:3000/api/private',
         attempts: [
           stolen
-            ? { credential: 'bearer', tokenFrom: 'localStorage["jwtlab.accessToken"]', status: 200, answer: { message: 'Hello, alice.', via: 'header' } }
-            : { credential: 'none', tokenFrom: null, status: 401, answer: { error: 'missing_token', message: 'No token.' } },
+            ? { credential: 'bearer', tokenFrom: 'localStorage["jwtlab.accessToken"]', boundTo: null, proofKey: null, challenge: null, status: 200, answer: { message: 'Hello, alice.', via: 'header' } }
+            : { credential: 'none', tokenFrom: null, boundTo: null, proofKey: null, challenge: 'Bearer', status: 401, answer: { error: 'missing_token', message: 'No token.' } },
         ],
       });
     }
@@ -52,7 +61,10 @@ function fakeNetwork({ labOn = true, privateStatus = 200, foreignRequests = [] a
 
 function renderLab(mode: 'header' | 'cookie', openPage = vi.fn()) {
   const exchanges: Exchange[] = [];
-  render(<AttackLab mode={mode} signedIn onExchange={(exchange) => exchanges.push(exchange)} openPage={openPage} />);
+  const api = createApiClient({ onExchange: (exchange) => void exchanges.push(exchange) });
+  // The page's own next request, as it would send it: the payload catches its credential.
+  const nudge = () => (mode === 'header' ? fetch('/api/private', { headers: { authorization: `Bearer ${ACCESS_TOKEN}` } }) : fetch('/api/private', { credentials: 'same-origin' }));
+  render(<AttackLab mode={mode} signedIn api={api} nudge={nudge} openPage={openPage} />);
   return { lab: screen.getByRole('region', { name: 'Attack lab' }), exchanges, openPage, user: userEvent.setup() };
 }
 
@@ -60,7 +72,7 @@ beforeEach(() => vi.unstubAllGlobals());
 afterEach(() => vi.unstubAllGlobals());
 
 describe('Run XSS payload', () => {
-  it('header mode: sends both tokens to the collector, says so, and shows the replay that worked', async () => {
+  it('header mode: steals the tokens from storage and the wire, refreshes as the page, puts the new ones back, and the replay works', async () => {
     localStorage.setItem('jwtlab.accessToken', ACCESS_TOKEN);
     localStorage.setItem('jwtlab.refreshToken', REFRESH_TOKEN);
     const network = fakeNetwork();
@@ -68,34 +80,46 @@ describe('Run XSS payload', () => {
 
     await user.click(await within(lab).findByRole('button', { name: 'Run XSS payload' }));
 
-    expect(await within(lab).findByText("Stolen: 2 tokens. The attacker's replay worked.")).toBeTruthy();
-    expect(network.loot).toEqual([
-      { id: 1, kind: 'storage', data: { localStorage: { 'jwtlab.accessToken': ACCESS_TOKEN, 'jwtlab.refreshToken': REFRESH_TOKEN }, sessionStorage: {}, 'document.cookie': '' } },
-    ]);
+    await waitFor(() => expect(within(lab).getByRole("status").textContent).toBe("Stolen: 4 tokens. The attacker's replay worked."), { timeout: 4_000 });
+    const [storage, ride] = network.loot;
+    expect(storage).toMatchObject({
+      kind: 'storage',
+      data: {
+        localStorage: { 'jwtlab.accessToken': ACCESS_TOKEN, 'jwtlab.refreshToken': REFRESH_TOKEN },
+        sessionStorage: {},
+        'document.cookie': '',
+        indexedDB: [],
+        caught: { request: 'GET /api/private', authorization: `Bearer ${ACCESS_TOKEN}` },
+        refreshed: { request: 'POST /api/auth/refresh', status: 200, answer: { accessToken: NEW_ACCESS_TOKEN } },
+      },
+    });
+    // The script used the fresh token from the page, and the page's storage now holds it: the page notices nothing.
+    expect(ride).toMatchObject({ kind: 'session-ride', data: { request: 'GET /api/private', status: 200 } });
+    expect(localStorage.getItem('jwtlab.accessToken')).toBe(NEW_ACCESS_TOKEN);
+    expect(localStorage.getItem('jwtlab.refreshToken')).toBe(NEW_REFRESH_TOKEN);
     // A "simple" request: a text body, so no preflight, and never with credentials.
     const collect = network.sent.find((request) => request.url.endsWith('/collect'))!;
     expect(collect.init).toMatchObject({ method: 'POST', credentials: 'omit', headers: { 'content-type': 'text/plain' } });
     expect(within(lab).getByRole('row', { name: /jwtlab\.accessToken/ }).textContent).toContain('access token');
     expect(within(lab).getByRole('row', { name: /jwtlab\.refreshToken/ }).textContent).toContain('refresh token');
-    expect(within(lab).getByText(/The app answered:/).textContent).toContain('200');
-    // With a token in hand, the script does not need to ride the session.
-    expect(network.sent.some((request) => request.url === '/api/private')).toBe(false);
     expect(exchanges).toEqual([expect.objectContaining({ method: 'GET', path: '/api/attack-lab', status: 200, carrier: 'none', csrfSent: false })]);
   });
 
-  it('cookie mode: finds no token, rides the session from the page, and forwards the answer', async () => {
+  it('cookie mode: finds no token, refreshes with the CSRF token it read, rides the session from the page, and forwards the answer', async () => {
     localStorage.setItem('jwtlab.cookieSession', JSON.stringify({ csrfToken: 'csrf-1', expiresAt: 1, stamp: 's' }));
     const network = fakeNetwork();
     const { lab, user } = renderLab('cookie');
 
     await user.click(await within(lab).findByRole('button', { name: 'Run XSS payload' }));
 
-    expect(await within(lab).findByText("No token stolen. The attacker's replay was refused.")).toBeTruthy();
-    expect(within(lab).getByText(/It did take the CSRF token from/).textContent).toContain('localStorage["jwtlab.cookieSession"]');
-    const ride = network.sent.find((request) => request.url === '/api/private')!;
-    expect(ride.init).toMatchObject({ credentials: 'same-origin' });
+    await within(lab).findByText("No token stolen. The attacker's replay was refused.");
+    const refresh = network.sent.find((request) => request.url === '/api/auth/refresh')!;
+    expect(refresh.init).toMatchObject({ credentials: 'same-origin', headers: { 'x-csrf-token': 'csrf-1' } });
+    const rides = network.sent.filter((request) => request.url === '/api/private');
+    expect(rides.at(-1)!.init).toMatchObject({ credentials: 'same-origin' });
+    expect(new Headers(rides.at(-1)!.init?.headers).get('authorization')).toBeNull();
     expect(network.loot.map((item) => item.kind)).toEqual(['storage', 'session-ride']);
-    expect(network.loot[1]!.data).toMatchObject({ request: 'GET /api/private', status: 200 });
+    expect(network.loot[1]!.data).toMatchObject({ request: 'GET /api/private', status: 200, using: 'no token: only the cookie the browser adds by itself' });
     expect(within(lab).getByRole('heading', { name: /session riding/ })).toBeTruthy();
   });
 
@@ -108,8 +132,9 @@ describe('Run XSS payload', () => {
 });
 
 describe('Run cross-site request', () => {
+  let seq = 0;
   const refused = (method: string, path: string, refusedBy: string, origin: string | null = ATTACKER) => ({
-    seq: Math.random(),
+    seq: ++seq,
     at: '2030-01-02T03:04:05.000Z',
     run: 'run-1',
     method,
@@ -117,7 +142,7 @@ describe('Run cross-site request', () => {
     origin,
     fetchSite: 'cross-site',
     contentType: null,
-    carried: { accessCookie: false, refreshCookie: false, authorization: false, csrfToken: false },
+    carried: { accessCookie: false, refreshCookie: false, authorization: false, csrfToken: false, credentialCookies: [] },
     status: refusedBy === 'json-only' ? 415 : 401,
     refusedBy,
   });

@@ -1,18 +1,18 @@
 import type { CredentialMode } from '@jwt-lab/shared';
 import { useEffect, useRef, useState } from 'react';
-import type { ForeignRequest, LabApi, Refusal } from '../lab-api';
+import type { ForeignRequest, LabRequests, Refusal } from '../api/lab-requests';
 
-/** The attacker's page forges four requests: a form, a no-cors fetch, a JSON fetch (its preflight), an image. */
-export const FORGED_REQUESTS = 4;
 const POLL_INTERVAL_MS = 700;
 const POLL_FOR_MS = 10_000;
+/** How many forgeries the attacker's page tries depends on the strategy: once they stop arriving for this long, it is done. */
+const QUIET_FOR_MS = 2_000;
 
 type Run =
   | { state: 'idle' }
   | { state: 'failed'; message: string }
   | { state: 'watching' | 'done'; attacker: string; pageUrl: string; requests: ForeignRequest[] };
 
-export function CrossSiteSection({ lab, mode, openPage }: { lab: LabApi; mode: CredentialMode; openPage: (url: string) => void }) {
+export function CrossSiteSection({ lab, mode, openPage }: { lab: LabRequests; mode: CredentialMode; openPage: (url: string) => void }) {
   const [run, setRun] = useState<Run>({ state: 'idle' });
   const generation = useRef(0);
   useEffect(() => () => void generation.current++, []);
@@ -24,18 +24,20 @@ export function CrossSiteSection({ lab, mode, openPage }: { lab: LabApi; mode: C
     // A label on this run's forged requests, so that the lab (and a test) can tell them apart.
     // getRandomValues, unlike randomUUID, works on plain-http pages that are not localhost too.
     const label = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
-    const pageUrl = `${attacker.value}/csrf?target=${encodeURIComponent(location.origin)}&run=${label}`;
+    const pageUrl = `${attacker.value}/csrf?target=${encodeURIComponent(location.origin)}&run=${label}&strategy=${mode}`;
     openPage(pageUrl);
     setRun({ state: 'watching', attacker: attacker.value, pageUrl, requests: [] });
     const until = Date.now() + POLL_FOR_MS;
     let requests: ForeignRequest[] = [];
+    let changedAt = Date.now();
     while (generation.current === mine) {
       await new Promise((resolve) => setTimeout(resolve, POLL_INTERVAL_MS));
       const answer = await lab.foreignRequests(label);
       if (generation.current !== mine) return;
       if (!answer.ok) return setRun({ state: 'failed', message: answer.message });
+      if (answer.value.length !== requests.length) changedAt = Date.now();
       requests = answer.value;
-      const finished = requests.length >= FORGED_REQUESTS || Date.now() > until;
+      const finished = (requests.length > 0 && Date.now() - changedAt >= QUIET_FOR_MS) || Date.now() > until;
       setRun({ state: finished ? 'done' : 'watching', attacker: attacker.value, pageUrl, requests });
       if (finished) return;
     }
@@ -157,7 +159,8 @@ function Layers({ requests, mode, attacker }: { requests: ForeignRequest[]; mode
   const preflight = count((request) => request.refusedBy === 'cors-preflight');
   if (total === 0) return null;
 
-  if (mode === 'header') {
+  // Nothing the browser adds by itself: a forged request of these modes can only arrive empty-handed.
+  if (mode === 'header' || mode === 'dpop') {
     return (
       <p className={withCredential === 0 ? 'notice' : 'notice error'}>
         {withCredential === 0 ? (

@@ -1,23 +1,26 @@
 import type { CredentialMode } from '@jwt-lab/shared';
 import { useState } from 'react';
-import type { Exchange } from '../../../lib/api-client';
-import { createLabApi, type LabApi } from '../lab-api';
+import type { ApiClient } from '../../../lib/api-client';
+import { createLabRequests, type LabRequests } from '../api/lab-requests';
 import { CrossSiteSection } from './CrossSiteSection';
 import { XssSection } from './XssSection';
 
 export interface LabExperimentsProps {
   mode: CredentialMode;
-  onExchange: (exchange: Exchange) => void;
-  api: LabApi | undefined;
+  api: ApiClient;
+  /** Makes the page send its next API request, as it would anyway (the payload catches it). */
+  nudge: () => Promise<unknown>;
   openPage: (url: string) => void;
+  /** Tests pass lab requests over a fake fetch. */
+  lab?: LabRequests | undefined;
 }
 
-/** The two attacks, side by side on a wide screen. Default export: React.lazy loads it. */
-export default function LabExperiments({ mode, onExchange, api, openPage }: LabExperimentsProps) {
-  const [lab] = useState(() => api ?? createLabApi({ onExchange }));
+/** The two attacks, one under the other. Default export: React.lazy loads it. */
+export default function LabExperiments({ mode, api, nudge, openPage, lab: given }: LabExperimentsProps) {
+  const [lab] = useState(() => given ?? createLabRequests(api));
   return (
     <div className="lab-grid">
-      <XssSection lab={lab} mode={mode} />
+      <XssSection lab={lab} nudge={nudge} />
       <CrossSiteSection lab={lab} mode={mode} openPage={openPage} />
     </div>
   );

@@ -1,6 +1,6 @@
-import type { CredentialMode } from '@jwt-lab/shared';
 import { useState } from 'react';
-import type { LabApi, LabResult, Loot, Replay } from '../lab-api';
+import type { LabRequests, LabResult, Loot, Replay, ReplayAttempt } from '../api/lab-requests';
+import { decodeJwt } from '../../../lib/jwt';
 import { runXssPayload, type XssOutcome } from '../xss-demo';
 import type { FoundToken } from '../xss-payload';
 import { AnswerLine } from './AnswerLine';
@@ -9,13 +9,13 @@ type Run = { state: 'idle' } | { state: 'running' } | { state: 'failed'; message
 
 const TOKEN_KIND: Record<string, string> = { 'at+jwt': 'access token', 'rt+jwt': 'refresh token' };
 
-export function XssSection({ lab, mode }: { lab: LabApi; mode: CredentialMode }) {
+export function XssSection({ lab, nudge }: { lab: LabRequests; nudge: () => Promise<unknown> }) {
   const [run, setRun] = useState<Run>({ state: 'idle' });
   const [replaying, setReplaying] = useState(false);
 
   async function start() {
     setRun({ state: 'running' });
-    const result = await runXssPayload(lab, mode);
+    const result = await runXssPayload(lab, nudge);
     setRun(result.ok ? { state: 'done', outcome: result.value } : { state: 'failed', message: result.message });
   }
 
@@ -32,8 +32,10 @@ export function XssSection({ lab, mode }: { lab: LabApi; mode: CredentialMode })
       <p>
         Suppose a comment on this page smuggled in a script. This app's Content-Security-Policy refuses inline scripts, so here the
         button runs the same code as if one had got through: in this page, with this page's rights. It reads{' '}
-        <code>localStorage</code>, <code>sessionStorage</code> and <code>document.cookie</code>, sends what it finds to the
-        attacker's collector, and the attacker replays any token from its own server.
+        <code>localStorage</code>, <code>sessionStorage</code>, <code>document.cookie</code> and IndexedDB, wraps{' '}
+        <code>fetch</code> to catch the credential of the page's next request, calls the refresh route with whatever the page
+        would send, acts as you from the page, sends what it got to the attacker's collector, and the attacker replays any token
+        from its own server.
       </p>
       <button type="button" disabled={run.state === 'running'} onClick={() => void start()}>
         Run XSS payload
@@ -74,7 +76,7 @@ function XssReport({ outcome, replaying, onReplay }: { outcome: XssOutcome; repl
       <button type="button" className="secondary" disabled={replaying} onClick={onReplay}>
         Replay the stolen token again
       </button>
-      {outcome.ride && <SessionRiding ride={outcome.ride} csrfTokenAt={outcome.csrfTokenAt} />}
+      <SessionRiding outcome={outcome} />
       <h4>Why the page's CSP let it out</h4>
       <p>
         While the lab is on, the server adds the attacker's site to this page's <code>connect-src</code>, so that this demo's{' '}
@@ -122,55 +124,67 @@ function lootRows(data: Record<string, unknown>): { where: string; value: string
     if (typeof content === 'string') return [{ where: area, value: content }];
     const entries = typeof content === 'object' && content !== null ? Object.entries(content) : [];
     if (entries.length === 0) return [{ where: area, value: '' }];
-    return entries.map(([key, value]) => ({ where: `${area}[${JSON.stringify(key)}]`, value: String(value) }));
+    if (Array.isArray(content)) return content.map((value, index) => ({ where: `${area}[${index}]`, value: JSON.stringify(value) }));
+    return entries.map(([key, value]) => ({ where: `${area}[${JSON.stringify(key)}]`, value: typeof value === 'string' ? value : JSON.stringify(value) }));
   });
 }
 
 function Verdict({ outcome }: { outcome: XssOutcome }) {
-  const { tokens, mode, csrfTokenAt } = outcome;
+  const { tokens, storage } = outcome;
+  const keys = storage.indexedDB;
   if (tokens.length > 0) {
     const kinds = [...new Set(tokens.map((token) => TOKEN_KIND[token.typ ?? ''] ?? 'token'))].join(' and the ');
+    // Bound tokens (DPoP) name their key in cnf; the replay shows what that is worth away from the page.
+    const bound = tokens.some((token) => token.typ === 'at+jwt' && decodeJwt(token.value)?.claims.cnf !== undefined);
     return (
-      <p className="notice error">
-        <strong>Stolen: the {kinds}.</strong> They sat in <code>localStorage</code>, where every script on this page can read them. The
-        attacker can use them from anywhere until they expire or the session is logged out; with the refresh token it can even mint
-        new access tokens (and refresh rotation ends the session when both of you use the same one).
+      <p className={bound ? 'notice' : 'notice error'}>
+        <strong>Stolen: the {kinds}.</strong> Found at{' '}
+        {tokens.map((token, index) => (
+          <span key={token.value}>
+            {index > 0 && ', '}
+            <code>{token.where}</code>
+          </span>
+        ))}
+        .{' '}
+        {bound
+          ? 'They are bound to a key that stays in this browser: without a proof signed by it, the server refuses them.'
+          : 'The attacker can use them from anywhere until they expire or the session is logged out; with a refresh token it can even mint new access tokens.'}
+        {keys.length > 0 &&
+          ` The script found the key too (${keys.map((key) => (key.exportRefused ? `export refused: ${key.exportRefused}` : 'exported!')).join('; ')}).`}
       </p>
     );
   }
   return (
     <p className="notice">
-      <strong>No token stolen.</strong>{' '}
-      {mode === 'cookie'
-        ? 'The access and refresh tokens are in HttpOnly cookies: document.cookie does not show them to any script, so there is nothing to carry away.'
-        : 'There was no token in the page to take (log in first to see one stolen).'}
-      {csrfTokenAt && (
-        <>
-          {' '}
-          It did take the CSRF token from <code>{csrfTokenAt}</code>. That is not a credential: from the attacker's own server it is
-          useless without your cookies, which stay in your browser.
-        </>
-      )}
+      <strong>No token stolen.</strong> No script could read one: the tokens are in HttpOnly cookies (or there is no session to
+      take; log in first to see one stolen). A CSRF token the script read is not a credential: from the attacker's own server it is
+      useless without your cookies, which stay in your browser.
     </p>
   );
 }
 
-function ReplayReport({ replay }: { replay: LabResult<Replay> }) {
+const REPLAY_HOW: Record<ReplayAttempt['credential'], string> = {
+  bearer: 'with Authorization: Bearer and the token from',
+  'dpop-without-proof': 'with Authorization: DPoP and no proof (it has no key of yours), the token from',
+  'dpop-with-attacker-proof': "with Authorization: DPoP and a proof signed by the attacker's own key, the token from",
+  none: 'with no credential at all: nothing usable was stolen',
+};
+
+export function ReplayReport({ replay }: { replay: LabResult<Replay> }) {
   if (!replay.ok) return <p role="alert">{replay.message}</p>;
   const { target, attempts } = replay.value;
   return (
     <ul className="replay">
       {attempts.map((attempt, index) => (
         <li key={index}>
-          <code>GET {target}</code>{' '}
-          {attempt.credential === 'bearer' ? (
+          <code>GET {target}</code> {REPLAY_HOW[attempt.credential]} {attempt.tokenFrom && <code>{attempt.tokenFrom}</code>}, and no
+          cookie (a server is not your browser). The app answered: <AnswerLine status={attempt.status} answer={attempt.answer} />
+          {attempt.challenge && (
             <>
-              with <code>Authorization: Bearer</code> and the token from <code>{attempt.tokenFrom}</code>
+              {' '}
+              (<code>WWW-Authenticate: {attempt.challenge}</code>)
             </>
-          ) : (
-            'with no credential at all: nothing usable was stolen'
           )}
-          , and no cookie (a server is not your browser). The app answered: <AnswerLine status={attempt.status} answer={attempt.answer} />
           <p className="hint">
             {attempt.status === 200
               ? 'The stolen token works for the attacker exactly as for you. Log out (or wait for it to expire), then replay it again: the server refuses it.'
@@ -182,24 +196,26 @@ function ReplayReport({ replay }: { replay: LabResult<Replay> }) {
   );
 }
 
-function SessionRiding({ ride, csrfTokenAt }: { ride: NonNullable<XssOutcome['ride']>; csrfTokenAt: string | null }) {
-  const { result, forwarded } = ride;
+function SessionRiding({ outcome }: { outcome: XssOutcome }) {
+  const { caught, refreshed, acted, actedLoot } = outcome;
   return (
     <>
-      <h4>But the script runs inside your page: session riding</h4>
+      <h4>And the script runs inside your page: session riding</h4>
       <p>
-        It cannot take the token, yet it can use it without seeing it. It asked <code>{result.request}</code> from this page, and the
-        browser attached your HttpOnly cookie by itself, as it does for every request to this site. The app answered:{' '}
-        <AnswerLine status={result.status} answer={result.answer} />
+        {caught
+          ? `It wrapped fetch and caught the page's own ${caught.request}: ${caught.authorization ? `Authorization: ${caught.authorization.split(' ')[0]} …` : 'no Authorization header (the browser adds the cookie itself)'}${caught.dpop ? ', with its DPoP proof' : ''}.`
+          : 'It wrapped fetch, but the page sent no API request while it waited.'}{' '}
+        It called <code>{refreshed.request}</code> with {refreshed.using}: <AnswerLine status={refreshed.status} answer={refreshed.answer} />
       </p>
       <p>
-        {forwarded.ok ? `The script forwarded that answer to the collector too (loot #${forwarded.value.id}). ` : ''}
-        {csrfTokenAt
-          ? 'With the CSRF token it just read, it could as well send requests that change things, such as POST /api/auth/logout-all. '
-          : ''}
-        This request used <code>fetch</code> directly, so it is not in the Request log. HttpOnly keeps the token from leaving the
-        browser; it does not stop a script running in the page from acting as you while the page is open. Only keeping scripts out
-        (output encoding, a CSP without <code>'unsafe-inline'</code>) does.
+        Then it asked <code>{acted.request}</code> from this page using {acted.using}. The app answered:{' '}
+        <AnswerLine status={acted.status} answer={acted.answer} />
+      </p>
+      <p>
+        {actedLoot.ok ? `The script forwarded that answer to the collector too (loot #${actedLoot.value.id}). ` : ''}
+        These requests used <code>fetch</code> directly, so they are not in the Request log. No storage strategy stops a script
+        running in the page from acting as you while the page is open; they differ in whether a token leaves with it and outlives the
+        page. Only keeping scripts out (output encoding, a CSP without <code>'unsafe-inline'</code>) stops this.
       </p>
     </>
   );

@@ -1,15 +1,17 @@
-import { MODE_LABEL, type Notice, type SessionController, type SessionState } from '../../../lib/session-controller';
+import type { Notice, SessionController, SessionState } from '../session/session-controller';
+import type { PageStrategy } from '../strategies/strategy';
 import { CredentialsForm } from './CredentialsForm';
 import { StorageModeField } from './StorageModeField';
 
 interface AuthPanelProps {
   session: SessionState;
   controller: SessionController;
+  strategies: readonly PageStrategy[];
   /** Told after a registration with an address: the server is sending the message that confirms it. */
   onMessageSent: () => void;
 }
 
-export function AuthPanel({ session, controller, onMessageSent }: AuthPanelProps) {
+export function AuthPanel({ session, controller, strategies, onMessageSent }: AuthPanelProps) {
   const { phase, busy } = session;
   const notice = session.notice;
 
@@ -20,7 +22,12 @@ export function AuthPanel({ session, controller, onMessageSent }: AuthPanelProps
   return (
     <section className="panel" id="session" aria-labelledby="session-title">
       <h2 id="session-title">Your session</h2>
-      <StorageModeField mode={session.mode} disabled={busy || phase === 'restoring'} onChange={(mode) => void controller.switchMode(mode)} />
+      <StorageModeField
+        strategies={strategies}
+        selected={session.strategy}
+        disabled={busy || phase === 'restoring'}
+        onChange={(id) => void controller.switchStrategy(id)}
+      />
       {notice && <NoticeLine notice={notice} />}
       {phase === 'restoring' && <p role="status">Restoring your session…</p>}
       {phase === 'signed-out' && (
@@ -33,7 +40,7 @@ export function AuthPanel({ session, controller, onMessageSent }: AuthPanelProps
       {phase === 'signed-in' && (
         <>
           <p>
-            Logged in as <strong>{session.user?.username}</strong> in <strong>{MODE_LABEL[session.mode]}</strong> mode.
+            Logged in as <strong>{session.user?.username}</strong> in <strong>{controller.activeStrategy().description.short}</strong> mode.
           </p>
           <div className="actions">
             <button type="button" disabled={busy} onClick={() => void controller.refreshNow()}>

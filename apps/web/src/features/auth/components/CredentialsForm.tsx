@@ -11,9 +11,14 @@ export function CredentialsForm(props: { busy: boolean; onLogIn: Submit; onRegis
   /** Login ignores the email field: only registration sends it. */
   const submitWith = (action: SubmitRegistration, { withEmail }: { withEmail: boolean }) => async (form: HTMLFormElement) => {
     const data = new FormData(form);
-    const username = String(data.get('username') ?? '').trim();
-    const password = String(data.get('password') ?? '');
-    const email = withEmail ? String(data.get('email') ?? '').trim() : '';
+    // Text fields only: a FormData entry could also be a File.
+    const text = (name: string) => {
+      const value = data.get(name);
+      return typeof value === 'string' ? value : '';
+    };
+    const username = text('username').trim();
+    const password = text('password');
+    const email = withEmail ? text('email').trim() : '';
     // The rules come from the shared schemas, which load lazily to keep the first download small.
     const { findCredentialProblems } = await import('../credential-rules');
     const found = findCredentialProblems(username, password, email);

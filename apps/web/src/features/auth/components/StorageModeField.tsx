@@ -1,36 +1,24 @@
-import type { CredentialMode } from '@jwt-lab/shared';
+import type { PageStrategy, StrategyId } from '../strategies/strategy';
 
-const OPTIONS: { mode: CredentialMode; label: string; hint: string }[] = [
-  {
-    mode: 'header',
-    label: 'localStorage + Authorization header',
-    hint: 'The page keeps the tokens and sends the access token itself. Any script on the page can read them.',
-  },
-  {
-    mode: 'cookie',
-    label: 'HttpOnly cookie + CSRF token',
-    hint: 'The browser keeps the tokens where scripts cannot read them and sends them by itself.',
-  },
-];
-
-export function StorageModeField(props: { mode: CredentialMode; disabled: boolean; onChange: (mode: CredentialMode) => void }) {
+/** One radio per strategy, named by the strategy itself: a new strategy needs no change here. */
+export function StorageModeField(props: { strategies: readonly PageStrategy[]; selected: StrategyId; disabled: boolean; onChange: (id: StrategyId) => void }) {
   return (
     <fieldset className="modes" disabled={props.disabled}>
       <legend>Storage mode</legend>
-      {OPTIONS.map(({ mode, label, hint }) => (
-        <div className="mode" key={mode}>
+      {props.strategies.map(({ id, description }) => (
+        <div className="mode" key={id}>
           <input
             type="radio"
-            id={`mode-${mode}`}
+            id={`mode-${id}`}
             name="storage-mode"
-            value={mode}
-            checked={props.mode === mode}
-            aria-describedby={`mode-${mode}-hint`}
-            onChange={() => props.onChange(mode)}
+            value={id}
+            checked={props.selected === id}
+            aria-describedby={`mode-${id}-hint`}
+            onChange={() => props.onChange(id)}
           />
-          <label htmlFor={`mode-${mode}`}>{label}</label>
-          <p className="hint" id={`mode-${mode}-hint`}>
-            {hint}
+          <label htmlFor={`mode-${id}`}>{description.label}</label>
+          <p className="hint" id={`mode-${id}-hint`}>
+            {description.hint}
           </p>
         </div>
       ))}

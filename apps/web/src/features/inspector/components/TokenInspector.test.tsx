@@ -1,4 +1,4 @@
-import { act, render, screen, within } from '@testing-library/react';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { makeJwt } from '../../../test/fake-api';
 import { TokenInspector } from './TokenInspector';
@@ -26,7 +26,7 @@ function field(region: HTMLElement, name: string) {
 describe('token inspector, header mode', () => {
   it('shows the three parts, the decoded header and claims, each explained', () => {
     render(
-      <TokenInspector mode="header" credential={{ stamp: token, expiresAt: claims.exp * 1000, accessToken: token }} serverClaims={null} nextRefreshAt={null} />,
+      <TokenInspector credential={{ expiresAt: claims.exp * 1000, accessToken: token }} tokenHome='localStorage["jwtlab.accessToken"]' readCookies={() => ''} serverClaims={null} nextRefreshAt={null} />,
     );
     const region = inspector();
     const [header, payload, signature] = token.split('.');
@@ -44,7 +44,7 @@ describe('token inspector, header mode', () => {
 
   it('counts down to expiry every second and then shows the expired state', async () => {
     render(
-      <TokenInspector mode="header" credential={{ stamp: token, expiresAt: claims.exp * 1000, accessToken: token }} serverClaims={null} nextRefreshAt={null} />,
+      <TokenInspector credential={{ expiresAt: claims.exp * 1000, accessToken: token }} tokenHome='localStorage["jwtlab.accessToken"]' readCookies={() => ''} serverClaims={null} nextRefreshAt={null} />,
     );
     const countdown = () => inspector().querySelector('.countdown p')?.textContent;
     expect(countdown()).toMatch(/^Access token expires in 4 min 12 s/);
@@ -67,8 +67,9 @@ describe('token inspector, cookie mode', () => {
     document.cookie = 'theme=dark';
     render(
       <TokenInspector
-        mode="cookie"
-        credential={{ stamp: 's', expiresAt: NOW + 60_000, accessToken: null }}
+        credential={{ expiresAt: NOW + 60_000, accessToken: null }}
+        tokenHome="an HttpOnly cookie"
+        readCookies={() => document.cookie}
         serverClaims={{ at: NOW, claims }}
         nextRefreshAt={NOW + 45_000}
       />,
@@ -80,5 +81,28 @@ describe('token inspector, cookie mode', () => {
     expect(region.textContent).toContain('Silent refresh in 45 s, once for all open tabs.');
     expect(region.querySelector('.token')).toBeNull();
     document.cookie = 'theme=; expires=Thu, 01 Jan 1970 00:00:00 GMT';
+  });
+});
+
+describe('token inspector, DPoP', () => {
+  it("shows the token's cnf.jkt beside the thumbprint of the page's key, and whether they match", async () => {
+    vi.useRealTimers();
+    const bound = makeJwt({ alg: 'HS256', typ: 'at+jwt' }, { ...claims, cnf: { jkt: 'thumb-1' } });
+    render(
+      <TokenInspector
+        credential={{ expiresAt: claims.exp * 1000, accessToken: bound }}
+        tokenHome='localStorage["jwtlab.dpop.accessToken"]'
+        readCookies={() => ''}
+        keyThumbprint={async () => 'thumb-1'}
+        serverClaims={null}
+        nextRefreshAt={null}
+      />,
+    );
+    const region = inspector();
+    // The thumbprint is read from the key asynchronously: wait for it rather than for the line.
+    await waitFor(() => expect(region.textContent).toContain("This page's key thumbprint: thumb-1"));
+    const binding = within(region).getByRole('heading', { name: 'Key binding' }).nextElementSibling!;
+    expect(binding.textContent).toContain("The token's cnf.jkt: thumb-1");
+    expect(region.textContent).toContain('They match');
   });
 });

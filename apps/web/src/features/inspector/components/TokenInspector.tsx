@@ -1,13 +1,24 @@
-import type { CredentialMode } from '@jwt-lab/shared';
-import { readScriptVisibleCookies, STORAGE_KEYS, type StoredCredential } from '../../../lib/credential-strategy';
+import { useEffect, useState } from 'react';
 import { decodeJwt } from '../../../lib/jwt';
 import { formatClock, formatDate, formatRelative } from '../../../lib/time';
 import { useNow } from '../../../lib/use-now';
 import { CLAIM_NOTES, HEADER_NOTES, TIME_CLAIMS } from '../claim-notes';
 
+/** What the inspector shows of the page's credential (the strategy's StoredCredential). */
+export interface InspectedCredential {
+  expiresAt: number;
+  /** Null when page scripts cannot read the token (an HttpOnly cookie). */
+  accessToken: string | null;
+}
+
 export interface TokenInspectorProps {
-  mode: CredentialMode;
-  credential: StoredCredential | null;
+  credential: InspectedCredential | null;
+  /** Where the strategy keeps the access token, in its own words. */
+  tokenHome: string;
+  /** What any script on this page gets from document.cookie (the strategy module reads it). */
+  readCookies: () => string;
+  /** DPoP: the thumbprint of the page's key, which a bound token names in cnf.jkt. */
+  keyThumbprint?: (() => Promise<string | null>) | undefined;
   /** Claims from the last successful Load private data, with when they were read. */
   serverClaims: { at: number; claims: Record<string, unknown> } | null;
   nextRefreshAt: number | null;
@@ -25,9 +36,12 @@ export function TokenInspector(props: TokenInspectorProps) {
         <>
           <Countdown expiresAt={credential.expiresAt} nextRefreshAt={props.nextRefreshAt} now={now} />
           {credential.accessToken ? (
-            <ReadableToken token={credential.accessToken} now={now} />
+            <>
+              <ReadableToken token={credential.accessToken} tokenHome={props.tokenHome} now={now} />
+              {props.keyThumbprint && <KeyBinding token={credential.accessToken} keyThumbprint={props.keyThumbprint} />}
+            </>
           ) : (
-            <HiddenToken serverClaims={props.serverClaims} now={now} />
+            <HiddenToken serverClaims={props.serverClaims} cookies={props.readCookies()} now={now} />
           )}
         </>
       )}
@@ -59,15 +73,14 @@ function Countdown({ expiresAt, nextRefreshAt, now }: { expiresAt: number; nextR
   );
 }
 
-function ReadableToken({ token, now }: { token: string; now: number }) {
+function ReadableToken({ token, tokenHome, now }: { token: string; tokenHome: string; now: number }) {
   const decoded = decodeJwt(token);
   if (!decoded) return <p role="alert">The stored token is not a JWT the page can decode.</p>;
   const [header, payload, signature] = decoded.parts;
   return (
     <>
       <p>
-        It lives in <code>localStorage["{STORAGE_KEYS.accessToken}"]</code>, so any script running on this page can read it, an
-        injected one included.
+        It lives in <code>{tokenHome}</code>, so any script running on this page can read it, an injected one included.
       </p>
       <p className="token">
         <span className="jwt-header">{header}</span>.<span className="jwt-payload">{payload}</span>.
@@ -86,8 +99,43 @@ function ReadableToken({ token, now }: { token: string; now: number }) {
   );
 }
 
-function HiddenToken({ serverClaims, now }: Pick<TokenInspectorProps, 'serverClaims'> & { now: number }) {
-  const cookies = readScriptVisibleCookies();
+/** DPoP: the token names a key (cnf.jkt); the page's own key has a thumbprint; they must match. */
+function KeyBinding({ token, keyThumbprint }: { token: string; keyThumbprint: () => Promise<string | null> }) {
+  const [thumbprint, setThumbprint] = useState<string | null | undefined>(undefined);
+  useEffect(() => {
+    let current = true;
+    void keyThumbprint().then((value) => current && setThumbprint(value));
+    return () => void (current = false);
+  }, [keyThumbprint, token]);
+  const cnf = decodeJwt(token)?.claims.cnf;
+  const jkt = typeof cnf === 'object' && cnf !== null ? (cnf as Record<string, unknown>).jkt : undefined;
+  return (
+    <>
+      <h3>Key binding</h3>
+      <dl className="fields">
+        <div>
+          <dt>
+            The token's <code>cnf.jkt</code>: <code>{typeof jkt === 'string' ? jkt : '(none)'}</code>
+          </dt>
+          <dd>The RFC 7638 thumbprint of the one key whose proofs the server accepts with this token.</dd>
+        </div>
+        <div>
+          <dt>
+            This page's key thumbprint:{' '}
+            <code>{thumbprint === undefined ? 'reading the key…' : (thumbprint ?? '(no key: IndexedDB holds none)')}</code>
+          </dt>
+          <dd>
+            {thumbprint && thumbprint === jkt
+              ? 'They match: the key pair in IndexedDB is the one the token is bound to. Its private half was created non-extractable, so no script can carry it away.'
+              : 'They differ: this page cannot sign proofs for this token, and the server will refuse it.'}
+          </dd>
+        </div>
+      </dl>
+    </>
+  );
+}
+
+function HiddenToken({ serverClaims, cookies, now }: Pick<TokenInspectorProps, 'serverClaims'> & { cookies: string; now: number }) {
   return (
     <>
       <p>

@@ -1,6 +1,13 @@
+import type { PrivateResponse } from '@jwt-lab/shared';
 import type { ProblemCode } from '../../../lib/api-client';
-import type { PrivateDataAttempt } from '../../../lib/session-controller';
+import type { PrivateDataAttempt } from '../../auth/session/session-controller';
 import { formatClock } from '../../../lib/time';
+
+const VIA_LABEL: Record<PrivateResponse['via'], string> = {
+  header: 'the Authorization header (Bearer)',
+  cookie: 'the cookie',
+  dpop: 'the Authorization header (DPoP), with a proof of the key it is bound to',
+};
 
 /** What each refusal teaches, in one line. */
 const REFUSALS: Partial<Record<ProblemCode, string>> = {
@@ -28,7 +35,7 @@ export function PrivateDataPanel(props: { attempt: PrivateDataAttempt | null; bu
         <div role="status">
           <p>
             {result.status} at {formatClock(attempt.at)}: the server read your token from{' '}
-            <strong>{result.value.via === 'header' ? 'the Authorization header' : 'the cookie'}</strong> (
+            <strong>{VIA_LABEL[result.value.via]}</strong> (
             <code>via: "{result.value.via}"</code>).
           </p>
           <pre>{JSON.stringify(result.value, null, 2)}</pre>

@@ -12,8 +12,9 @@ function renderPage(api: FakeApi) {
   return { ...tab, user: userEvent.setup() };
 }
 
-async function logIn(user: ReturnType<typeof userEvent.setup>, mode: 'localStorage' | 'cookie' = 'localStorage') {
-  await user.click(screen.getByRole('radio', { name: new RegExp(mode) }));
+async function logIn(user: ReturnType<typeof userEvent.setup>, mode: 'localStorage' | 'HttpOnly cookie' = 'localStorage') {
+  // Each option's name begins with its storage.
+  await user.click(screen.getByRole('radio', { name: new RegExp(`^${mode}`) }));
   await user.type(screen.getByLabelText('Username'), 'alice');
   await user.type(screen.getByLabelText('Password'), 'password1');
   await user.click(screen.getByRole('button', { name: 'Log in' }));
@@ -77,7 +78,7 @@ describe('Sessions region', () => {
     api.addUser('alice', 'password1');
     const elsewhere = api.addSessionElsewhere('alice', 'cookie');
     const { user } = renderPage(api);
-    await logIn(user, 'cookie');
+    await logIn(user, 'HttpOnly cookie');
 
     await user.click(await within(region()).findByRole('button', { name: 'Revoke' }));
 

@@ -3,11 +3,11 @@ import { useEffect, useSyncExternalStore } from 'react';
 import { formatDate } from '../../../lib/time';
 import { deviceOf, type SessionsList } from '../sessions-list';
 
-/** How each strategy keeps its credential, as the Storage mode options name it. */
+/** How each session's strategy carries its credential (the server knows the mode, not the page's storage). */
 const MODE_NAMES: Record<string, string> = {
-  header: 'localStorage',
+  header: 'Authorization header (localStorage or sessionStorage)',
   cookie: 'HttpOnly cookie',
-  memory: 'Memory',
+  memory: 'Memory + refresh cookie',
   dpop: 'DPoP',
 };
 

@@ -1,21 +1,21 @@
-import type { CredentialMode, PrivateResponse, PublicUser } from '@jwt-lab/shared';
-import type { ApiClient, ApiError, ApiResult } from './api-client';
-import type { CredentialStrategy, StoredCredential } from './credential-strategy';
+import type { PrivateResponse, PublicUser } from '@jwt-lab/shared';
+import type { ApiClient, ApiResult } from '../../../lib/api-client';
+import { STRATEGY_IDS, type PageStrategy, type StoredCredential, type StrategyId } from '../strategies/strategy';
+import { listStrategies, type Strategies } from '../strategies/strategy-catalog';
+import { loggedOutEverywhere, notices, prefixes, problemNotice, registered, switched, welcome, type Notice } from './notices';
+import { nearExpiry, refreshDelay, RETRY_AFTER_FAILURE_MS } from './refresh-plan';
 import { isTabMessage, type TabMessage, type TabSync } from './tab-sync';
 
 /**
  * The page's session: log in and out, restore after a reload, refresh before expiry, and keep
  * every open tab in step. Plain TypeScript with an external-store interface, so that React only
- * renders it and tests can drive two "tabs" side by side.
+ * renders it and tests can drive two "tabs" side by side. It never asks which strategy is active
+ * to decide how a request travels: the strategy attaches its own credential.
  */
 
-export type SessionPhase = 'restoring' | 'signed-out' | 'signed-in';
+export type { Notice } from './notices';
 
-export interface Notice {
-  tone: 'info' | 'error';
-  text: string;
-  code?: string;
-}
+export type SessionPhase = 'restoring' | 'signed-out' | 'signed-in';
 
 export interface PrivateDataAttempt {
   at: number;
@@ -24,7 +24,7 @@ export interface PrivateDataAttempt {
 
 export interface SessionState {
   phase: SessionPhase;
-  mode: CredentialMode;
+  strategy: StrategyId;
   user: PublicUser | null;
   credential: StoredCredential | null;
   notice: Notice | null;
@@ -37,37 +37,15 @@ export interface SessionState {
 
 export interface SessionControllerOptions {
   api: ApiClient;
-  strategies: Record<CredentialMode, CredentialStrategy>;
-  preferredMode: { read(): CredentialMode; save(mode: CredentialMode): void };
+  strategies: Strategies;
+  preferredStrategy: { read(): StrategyId; save(id: StrategyId): void };
   tabs: TabSync;
   now?: () => number;
 }
 
-export const MODE_LABEL: Record<CredentialMode, string> = { header: 'localStorage', cookie: 'cookie' };
-
-/** Refresh this long before expiry at most (a quarter of the remaining time when tokens are short-lived). */
-const MAX_REFRESH_LEAD_MS = 30_000;
-/** A token this close to expiry is refreshed before it is used, rather than sent to die in transit. */
-const USE_MARGIN_MS = 2_000;
-const RETRY_AFTER_FAILURE_MS = 10_000;
 const REFRESH_LOCK = 'jwtlab-refresh';
 
-const notices = {
-  reused: {
-    tone: 'error',
-    code: 'refresh_token_reused',
-    text: 'Your session was ended for safety: a refresh token of this session was used a second time, which can mean someone copied it. Please log in again.',
-  },
-  ended: { tone: 'error', text: 'Your session has ended (it was logged out elsewhere, or it ran out). Please log in again.' },
-  otherTab: { tone: 'info', text: 'You were logged out in another tab.' },
-  adopted: { tone: 'info', text: 'Another tab had just refreshed the token, so this tab picked up that new token instead of asking again.' },
-} satisfies Record<string, Notice>;
-
-function problemNotice(error: ApiError, prefix = ''): Notice {
-  return { tone: 'error', code: error.code, text: prefix + error.message };
-}
-
-export function createSessionController({ api, strategies, preferredMode, tabs, now = Date.now }: SessionControllerOptions) {
+export function createSessionController({ api, strategies, preferredStrategy, tabs, now = Date.now }: SessionControllerOptions) {
   const listeners = new Set<() => void>();
   let refreshTimer: ReturnType<typeof setTimeout> | undefined;
   let refreshInFlight: Promise<boolean> | null = null;
@@ -75,10 +53,11 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
 
   function initialState(): SessionState {
     // Decided synchronously from storage, so that a reload never flashes the login form.
-    const stored = (['header', 'cookie'] as const).find((mode) => strategies[mode].read());
+    const preferred = preferredStrategy.read();
+    const stored = strategies[preferred].restorable() ? preferred : STRATEGY_IDS.find((id) => strategies[id].restorable());
     return {
       phase: stored ? 'restoring' : 'signed-out',
-      mode: stored ?? preferredMode.read(),
+      strategy: stored ?? preferred,
       user: null,
       credential: null,
       notice: null,
@@ -89,7 +68,7 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
     };
   }
 
-  const active = () => strategies[state.mode];
+  const active = (): PageStrategy => strategies[state.strategy];
 
   function update(patch: Partial<SessionState>) {
     state = { ...state, ...patch };
@@ -105,13 +84,12 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
     scheduleRefresh();
   }
 
-  /** Ends the session in this page: both storages cleared, so no mode keeps a stale credential. */
+  /** Ends the session in this page: every strategy forgets what it kept, so none keeps a stale credential. */
   function endSession(notice: Notice | null, { tell = true } = {}) {
     clearTimeout(refreshTimer);
-    strategies.header.clear();
-    strategies.cookie.clear();
+    for (const id of STRATEGY_IDS) void strategies[id].clear();
     update({ phase: 'signed-out', user: null, credential: null, notice, busy: false, nextRefreshAt: null });
-    if (tell) post({ type: 'signed-out' });
+    if (tell) post({ type: 'signed-out', strategy: state.strategy });
   }
 
   function scheduleRefresh() {
@@ -121,8 +99,7 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
       if (state.nextRefreshAt !== null) update({ nextRefreshAt: null });
       return;
     }
-    const remaining = expiresAt - now();
-    const delay = Math.max(0, remaining - Math.min(MAX_REFRESH_LEAD_MS, remaining / 4));
+    const delay = refreshDelay(expiresAt, now());
     refreshTimer = setTimeout(() => void refresh(), delay);
     update({ nextRefreshAt: now() + delay });
   }
@@ -144,11 +121,11 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
   async function refreshHoldingLock(seenStamp: string | undefined, announceAdoption: boolean): Promise<boolean> {
     const strategy = active();
     const stored = strategy.read();
-    if (!stored) {
+    if (!stored && !strategy.restorable()) {
       endSession(state.phase === 'signed-in' ? notices.ended : null, { tell: false });
       return false;
     }
-    if (stored.stamp !== seenStamp && stored.expiresAt > now() + USE_MARGIN_MS) {
+    if (stored && stored.stamp !== seenStamp && !nearExpiry(stored.expiresAt, now())) {
       signIn(null, stored, announceAdoption ? notices.adopted : state.notice);
       return true;
     }
@@ -156,11 +133,10 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
     if (!answer.ok) {
       const { code } = answer.error;
       if (code === 'refresh_token_reused') endSession(notices.reused);
-      else if (answer.error.status === 401) endSession({ ...notices.ended, code });
-      else if (state.phase === 'restoring') update({ phase: 'signed-out', notice: problemNotice(answer.error, 'Your saved session could not be restored: ') });
+      else if (answer.error.status === 401 || answer.error.status === 403) endSession({ ...notices.ended, code });
+      else if (state.phase === 'restoring') update({ phase: 'signed-out', notice: problemNotice(answer.error, prefixes.restoreFailed) });
       else {
-        update({ notice: problemNotice(answer.error, 'The token could not be refreshed: ') });
-        // The server may be restarting: try again soon rather than let the token run out silently.
+        update({ notice: problemNotice(answer.error, prefixes.refreshFailed) });
         if (state.autoRefresh) refreshTimer = setTimeout(() => void refresh(), RETRY_AFTER_FAILURE_MS);
       }
       return false;
@@ -168,50 +144,54 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
     // Logged out (here or in another tab) while the answer was on its way: that session is revoked.
     if (state.phase === 'signed-out') return false;
     signIn(answer.value.user, strategy.keep(answer.value, now()));
-    post({ type: 'refreshed', mode: strategy.mode });
+    post({ type: 'refreshed', strategy: strategy.id });
     return true;
   }
 
   async function refreshIfNearExpiry(): Promise<void> {
     const expiresAt = state.credential?.expiresAt;
-    if (state.phase === 'signed-in' && expiresAt !== undefined && expiresAt - now() < USE_MARGIN_MS) await refresh();
+    if (state.phase === 'signed-in' && expiresAt !== undefined && nearExpiry(expiresAt, now())) await refresh();
   }
 
   async function restore() {
-    const stored = active().read();
-    if (!stored) return endSession(null, { tell: false });
-    update({ credential: stored });
-    // An expired token would only earn a 401 (and a red line in the console): refresh straight away.
-    if (stored.expiresAt - now() < USE_MARGIN_MS) {
+    const strategy = active();
+    const stored = strategy.read();
+    if (!stored && !strategy.restorable()) return endSession(null, { tell: false });
+    if (stored) update({ credential: stored });
+    // No usable token (memory mode after a reload), or an expired one that would only earn a 401: refresh first.
+    if (!stored || nearExpiry(stored.expiresAt, now())) {
       if (!(await refresh())) return;
       // Another tab may have refreshed first: this tab then has a token but does not know the user.
       if (state.user) return;
     }
-    const answer = await api.session(active());
-    if (answer.ok) return signIn(answer.value.user, active().noteSession(answer.value));
-    if (answer.error.status === 401) return endSession(problemNotice(answer.error, 'Your saved session is no longer valid: '), { tell: false });
+    const answer = await api.session(strategy);
+    if (answer.ok) return signIn(answer.value.user, strategy.noteSession(answer.value));
+    if (answer.error.status === 401) return endSession(problemNotice(answer.error, prefixes.noLongerValid), { tell: false });
     // The server is away: keep what is stored so that the next reload can try again.
-    update({ phase: 'signed-out', credential: null, notice: problemNotice(answer.error, 'Your saved session could not be checked: ') });
+    update({ phase: 'signed-out', credential: null, notice: problemNotice(answer.error, prefixes.checkFailed) });
   }
 
   function onTabMessage(message: TabMessage) {
+    if (message.strategy !== state.strategy) return;
+    const strategy = active();
     if (message.type === 'signed-out') {
+      // Only when the session this tab holds is the one that ended: a sessionStorage tab keeps its own.
       // The sender already cleared the shared storage; clearing again could wipe a newer login.
-      if (state.phase !== 'signed-out') {
+      if (state.phase !== 'signed-out' && !strategy.read() && !strategy.restorable()) {
         clearTimeout(refreshTimer);
         update({ phase: 'signed-out', user: null, credential: null, notice: notices.otherTab, nextRefreshAt: null });
       }
       return;
     }
     if (message.type === 'signed-in') {
-      if (state.phase === 'signed-out') {
-        update({ phase: 'restoring', mode: message.mode, notice: null });
+      if (state.phase === 'signed-out' && strategy.restorable()) {
+        update({ phase: 'restoring', notice: null });
         void restore();
       }
       return;
     }
-    if (message.mode !== state.mode || state.phase !== 'signed-in') return;
-    const stored = active().read();
+    if (state.phase !== 'signed-in') return;
+    const stored = strategy.read();
     if (stored && stored.stamp !== state.credential?.stamp) signIn(null, stored);
   }
 
@@ -234,7 +214,7 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
     await refreshIfNearExpiry();
     if (state.phase !== 'signed-in') return;
     const answer = everywhere ? await api.logoutEverywhere(active()) : await api.logout(active());
-    endSession(answer.ok ? successNotice : problemNotice(answer.error, 'You are logged out on this page, but the server could not revoke the session: '));
+    endSession(answer.ok ? successNotice : problemNotice(answer.error, prefixes.revokeFailed));
   }
 
   return {
@@ -243,6 +223,10 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
       listeners.add(listener);
       return () => listeners.delete(listener);
     },
+    /** The strategy in use: what it keeps, for the inspector. */
+    activeStrategy: active,
+    /** Every strategy, in the order the Storage mode group lists them. */
+    strategies: listStrategies(strategies),
 
     /** Listens to the other tabs and restores a stored session; call once when the page starts. */
     async start() {
@@ -262,12 +246,7 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
       await busyWhile(async () => {
         const answer = await api.register(active(), { username, password, ...(email ? { email } : {}) });
         created = answer.ok;
-        const confirm = email ? ` A message with a link to confirm ${email} is on its way (in local runs, to the Outbox).` : '';
-        update({
-          notice: answer.ok
-            ? { tone: 'info', text: `Account “${answer.value.user.username}” created.${confirm} Now press Log in to get your tokens.` }
-            : problemNotice(answer.error),
-        });
+        update({ notice: answer.ok ? registered(answer.value.user.username, email) : problemNotice(answer.error) });
       });
       return created;
     },
@@ -280,54 +259,33 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
     logIn: (username: string, password: string) =>
       busyWhile(async () => {
         const strategy = active();
+        await strategy.prepareLogin();
         const answer = await api.login(strategy, { username, password });
         if (!answer.ok) return update({ notice: problemNotice(answer.error) });
-        strategies[strategy.mode === 'header' ? 'cookie' : 'header'].clear();
-        const where =
-          strategy.mode === 'header'
-            ? 'Your tokens are in localStorage, and every API call sends the access token in the Authorization header.'
-            : 'Your tokens are in HttpOnly cookies: this page cannot read them, and the browser sends them by itself.';
-        signIn(answer.value.user, strategy.keep(answer.value, now()), { tone: 'info', text: `Welcome, ${answer.value.user.username}. ${where}` });
-        post({ type: 'signed-in', mode: strategy.mode });
+        for (const id of STRATEGY_IDS) if (id !== strategy.id) await strategies[id].clear();
+        signIn(answer.value.user, strategy.keep(answer.value, now()), welcome(answer.value.user.username, strategy.description.afterLogin));
+        post({ type: 'signed-in', strategy: strategy.id });
       }),
 
-    logOut: () =>
-      busyWhile(() =>
-        revokeAndForget(false, { tone: 'info', text: 'You are logged out. The server revoked the session, so the old access token is refused from now on.' }),
-      ),
+    logOut: () => busyWhile(() => revokeAndForget(false, notices.loggedOut)),
 
-    logOutEverywhere: () =>
-      busyWhile(() =>
-        revokeAndForget(true, {
-          tone: 'info',
-          text: `You are logged out everywhere: the server revoked every session of ${state.user?.username ?? 'this user'}, in every browser.`,
-        }),
-      ),
+    logOutEverywhere: () => busyWhile(() => revokeAndForget(true, loggedOutEverywhere(state.user?.username))),
 
-    /** A mode switch never carries a session over: log out of the old mode, clear both storages, say so. */
-    switchMode: (mode: CredentialMode) =>
+    /** A strategy switch never carries a session over: log out of the old one, clear every storage, say so. */
+    switchStrategy: (id: StrategyId) =>
       busyWhile(async () => {
-        if (mode === state.mode) return;
-        const switched: Notice = {
-          tone: 'info',
-          text: `You switched to ${MODE_LABEL[mode]} mode, so you were logged out of ${MODE_LABEL[state.mode]} mode first: the server revoked that session and the page cleared its storage. Log in again to get tokens that travel the new way.`,
-        };
-        if (state.phase === 'signed-in') await revokeAndForget(false, switched);
+        if (id === state.strategy) return;
+        const notice = switched(strategies[id].description.short, active().description.short);
+        if (state.phase === 'signed-in') await revokeAndForget(false, notice);
         else endSession(null, { tell: false });
-        preferredMode.save(mode);
-        update({ mode });
+        preferredStrategy.save(id);
+        update({ strategy: id });
       }),
 
     refreshNow: () =>
       busyWhile(async () => {
-        if (await refresh({ announceAdoption: true })) {
-          if (state.notice === null) {
-            const text =
-              state.mode === 'header'
-                ? 'New tokens received. The old refresh token is now spent: each one works once.'
-                : 'New tokens received in fresh cookies. The CSRF token stays the same for the whole session.';
-            update({ notice: { tone: 'info', text } });
-          }
+        if ((await refresh({ announceAdoption: true })) && state.notice === null) {
+          update({ notice: { tone: 'info', text: active().description.afterRefresh } });
         }
       }),
 
@@ -337,7 +295,7 @@ export function createSessionController({ api, strategies, preferredMode, tabs, 
         const result = await api.privateData(active());
         update({ privateData: { at: now(), result } });
         if (!result.ok && state.phase === 'signed-in' && (result.error.code === 'token_revoked' || result.error.code === 'invalid_token')) {
-          endSession(problemNotice(result.error, 'Your session was ended on the server, so you are logged out here too: '));
+          endSession(problemNotice(result.error, prefixes.endedOnServer));
         }
       }),
 

@@ -1,10 +1,10 @@
-import type { CredentialMode } from '@jwt-lab/shared';
+import { isStrategyId, type StrategyId } from '../strategies/strategy';
 
 /** News one tab gives the others of the same origin. */
 export type TabMessage =
-  | { type: 'signed-in'; mode: CredentialMode }
-  | { type: 'refreshed'; mode: CredentialMode }
-  | { type: 'signed-out' };
+  | { type: 'signed-in'; strategy: StrategyId }
+  | { type: 'refreshed'; strategy: StrategyId }
+  | { type: 'signed-out'; strategy: StrategyId };
 
 /** Runs `task` while holding the named lock, in this tab and every other one (Web Locks semantics). */
 export type RunExclusive = <T>(name: string, task: () => Promise<T>) => Promise<T>;
@@ -47,7 +47,6 @@ export function createTabLocalLock(): RunExclusive {
 
 export function isTabMessage(value: unknown): value is TabMessage {
   if (typeof value !== 'object' || value === null) return false;
-  const { type, mode } = value as Record<string, unknown>;
-  if (type === 'signed-out') return true;
-  return (type === 'signed-in' || type === 'refreshed') && (mode === 'header' || mode === 'cookie');
+  const { type, strategy } = value as Record<string, unknown>;
+  return (type === 'signed-out' || type === 'signed-in' || type === 'refreshed') && isStrategyId(strategy);
 }

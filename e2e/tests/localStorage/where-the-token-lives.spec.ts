@@ -1,11 +1,11 @@
-import { expect, JWT, readStorage, STORAGE_KEYS, test, tokenInspector } from '../../support/fixtures.js';
+import { expect, JWT, jwtPart, readStorage, STORAGE_KEYS, test, tokenInspector } from '../../support/fixtures.js';
 
-test('header mode: the tokens sit in localStorage, readable by any script, and travel in the Authorization header', async ({ signedInPage: page }) => {
+test('localStorage: the tokens sit in localStorage, readable by any script, and travel in the Authorization header', async ({ signedInPage: page }) => {
   const accessToken = await readStorage(page, STORAGE_KEYS.accessToken);
   const refreshToken = await readStorage(page, STORAGE_KEYS.refreshToken);
   expect(accessToken).toMatch(JWT);
   expect(refreshToken).toMatch(JWT);
-  const header = JSON.parse(Buffer.from(accessToken!.split('.')[0]!, 'base64url').toString()) as { typ: string };
+  const header = jwtPart(accessToken!, 0);
   expect(header.typ).toBe('at+jwt');
 
   // The inspector shows the same token, decoded.

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { createFakeApi, type FakeApi } from '../test/fake-api';
-import { createFakeBrowser, openTab } from '../test/tabs';
-import { STORAGE_KEYS } from './credential-strategy';
+import { createFakeApi, type FakeApi } from '../../../test/fake-api';
+import { createFakeBrowser, MemoryStorage, openTab } from '../../../test/tabs';
+import { COOKIE_SESSION_KEY } from '../strategies/cookie-strategy';
+import { PREFERRED_STRATEGY_KEY } from '../strategies/preferred-strategy';
+import { WEB_STORAGE_KEYS } from '../strategies/web-storage-strategy';
 import { createTabLocalLock } from './tab-sync';
+
+const STORAGE_KEYS = { ...WEB_STORAGE_KEYS, cookieSession: COOKIE_SESSION_KEY, mode: PREFERRED_STRATEGY_KEY };
 
 const REFRESH = ['POST', '/api/auth/refresh'] as const;
 
@@ -13,7 +17,7 @@ async function twoTabsLoggedIn(api: FakeApi, mode: 'header' | 'cookie' = 'header
   const browser = createFakeBrowser();
   const first = openTab(api, browser.join());
   await first.controller.start();
-  if (mode === 'cookie') await first.controller.switchMode('cookie');
+  if (mode === 'cookie') await first.controller.switchStrategy('cookie');
   await first.controller.logIn('alice', 'password1');
   const second = openTab(api, browser.join());
   await second.controller.start();
@@ -164,19 +168,19 @@ describe('logging out', () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const tab = openTab(api, createFakeBrowser().join());
-    await tab.controller.switchMode('cookie');
+    await tab.controller.switchStrategy('cookie');
     await tab.controller.logIn('alice', 'password1');
     expect(api.cookieJar.size).toBe(2);
     expect(localStorage.getItem(STORAGE_KEYS.cookieSession)).not.toBeNull();
 
-    await tab.controller.switchMode('header');
+    await tab.controller.switchStrategy('localStorage');
 
     const logout = api.requests.at(-1);
     expect(`${logout?.method} ${logout?.path}`).toBe('POST /api/auth/logout');
     expect(logout?.headers.get('x-csrf-token')).toMatch(/^csrf-/);
     expect(api.cookieJar.size).toBe(0);
     expect(Object.keys(localStorage)).toEqual([STORAGE_KEYS.mode]);
-    expect(tab.controller.getState()).toMatchObject({ phase: 'signed-out', mode: 'header' });
+    expect(tab.controller.getState()).toMatchObject({ phase: 'signed-out', strategy: 'localStorage' });
     expect(tab.controller.getState().notice?.text).toMatch(/^You switched to localStorage mode, so you were logged out of cookie mode first/);
   });
 });
@@ -199,7 +203,7 @@ describe('restoring after a reload', () => {
     const api = createFakeApi({ accessTtl: 60 });
     api.addUser('alice', 'password1');
     const before = openTab(api, createFakeBrowser().join());
-    await before.controller.switchMode('cookie');
+    await before.controller.switchStrategy('cookie');
     await before.controller.logIn('alice', 'password1');
     before.controller.setAutoRefresh(false);
     vi.advanceTimersByTime(120_000);
@@ -209,7 +213,7 @@ describe('restoring after a reload', () => {
 
     expect(api.countRequests('GET', '/api/auth/session')).toBe(0);
     expect(api.countRequests(...REFRESH)).toBe(1);
-    expect(reloaded.controller.getState()).toMatchObject({ phase: 'signed-in', mode: 'cookie' });
+    expect(reloaded.controller.getState()).toMatchObject({ phase: 'signed-in', strategy: 'cookie' });
   });
 
   it('signs out with the reason when the stored session was revoked meanwhile', async () => {
@@ -225,5 +229,72 @@ describe('restoring after a reload', () => {
 
     expect(reloaded.controller.getState()).toMatchObject({ phase: 'signed-out', notice: { code: 'token_revoked' } });
     expect(localStorage.getItem(STORAGE_KEYS.accessToken)).toBeNull();
+  });
+});
+
+describe('the other strategies through the whole session', () => {
+  it('memory: after a reload the page has no token, gets one from the refresh route with the CSRF cookie, and is signed in', async () => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const before = openTab(api, createFakeBrowser().join());
+    await before.controller.switchStrategy('memory');
+    await before.controller.logIn('alice', 'password1');
+    expect(before.controller.getState().credential?.accessToken).toMatch(/^eyJ/);
+    expect(JSON.stringify({ ...localStorage })).not.toContain('eyJ');
+
+    const reloaded = openTab(api, createFakeBrowser().join());
+    expect(reloaded.controller.getState()).toMatchObject({ phase: 'restoring', strategy: 'memory' });
+    await reloaded.controller.start();
+
+    expect(reloaded.controller.getState()).toMatchObject({ phase: 'signed-in', user: { username: 'alice' } });
+    const refresh = api.requests.filter((request) => request.path === '/api/auth/refresh').at(-1);
+    expect(refresh?.headers.get('x-csrf-token')).toMatch(/^csrf-/);
+    expect(refresh?.credentials).toBe('same-origin');
+
+    await reloaded.controller.logOut();
+    expect(api.visibleCookies()).toBe('');
+    expect(openTab(api, createFakeBrowser().join()).controller.getState().phase).toBe('signed-out');
+  });
+
+  it('sessionStorage: a reload of the tab keeps the session, another tab does not share it, nor its logout', async () => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const browser = createFakeBrowser();
+    const tabStorage = new MemoryStorage();
+    const first = openTab(api, browser.join(), { session: tabStorage });
+    await first.controller.switchStrategy('sessionStorage');
+    await first.controller.logIn('alice', 'password1');
+    expect(tabStorage.getItem(STORAGE_KEYS.accessToken)).toMatch(/^eyJ/);
+    expect(localStorage.getItem(STORAGE_KEYS.accessToken)).toBeNull();
+
+    const other = openTab(api, browser.join());
+    await other.controller.start();
+    expect(other.controller.getState()).toMatchObject({ phase: 'signed-out', strategy: 'sessionStorage' });
+
+    const reloaded = openTab(api, browser.join(), { session: tabStorage });
+    await reloaded.controller.start();
+    expect(reloaded.controller.getState()).toMatchObject({ phase: 'signed-in', user: { username: 'alice' } });
+  });
+
+  it('DPoP: logs in with a proof, loads private data with a fresh proof, and the token is bound to the key', async () => {
+    const api = createFakeApi();
+    api.addUser('alice', 'password1');
+    const tab = openTab(api, createFakeBrowser().join());
+    await tab.controller.switchStrategy('dpop');
+    await tab.controller.logIn('alice', 'password1');
+    expect(tab.controller.getState().phase).toBe('signed-in');
+
+    await tab.controller.loadPrivateData();
+    await tab.controller.loadPrivateData();
+    const result = tab.controller.getState().privateData?.result;
+    expect(result).toMatchObject({ ok: true, value: { via: 'dpop' } });
+    const claims = result?.ok ? result.value.claims : null;
+    expect(claims?.cnf?.jkt).toBe(await tab.strategies.dpop.keyThumbprint!());
+    const reads = api.requests.filter((request) => request.path === '/api/private');
+    expect(reads.map((request) => request.headers.get('authorization')?.split(' ')[0])).toEqual(['DPoP', 'DPoP']);
+    expect(reads[0]!.headers.get('dpop')).not.toBe(reads[1]!.headers.get('dpop'));
+
+    await tab.controller.refreshNow();
+    expect(tab.controller.getState()).toMatchObject({ phase: 'signed-in', notice: { tone: 'info' } });
   });
 });

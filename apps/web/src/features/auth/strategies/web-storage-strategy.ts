@@ -1,0 +1,67 @@
+import { readExpiry } from '../../../lib/jwt';
+import { NOTHING_ATTACHED, type PageStrategy, type StoredCredential, type StrategyDescription } from './strategy';
+
+/** Where both Web Storage strategies keep the tokens (in their own storage area). */
+export const WEB_STORAGE_KEYS = { accessToken: 'jwtlab.accessToken', refreshToken: 'jwtlab.refreshToken' } as const;
+
+const DESCRIPTIONS: Record<'localStorage' | 'sessionStorage', StrategyDescription> = {
+  localStorage: {
+    label: 'localStorage + Authorization header',
+    short: 'localStorage',
+    hint: 'The page keeps both tokens in localStorage, shared by every tab, and sends the access token itself. Any script on the page can read them.',
+    tokenHome: `localStorage["${WEB_STORAGE_KEYS.accessToken}"]`,
+    afterLogin: 'Your tokens are in localStorage, and every API call sends the access token in the Authorization header.',
+    afterRefresh: 'New tokens received. The old refresh token is now spent: each one works once.',
+  },
+  sessionStorage: {
+    label: 'sessionStorage + Authorization header',
+    short: 'sessionStorage',
+    hint: 'As localStorage, but each tab keeps its own copy: a reload keeps it, another tab does not see it. Any script on the page can read them.',
+    tokenHome: `sessionStorage["${WEB_STORAGE_KEYS.accessToken}"]`,
+    afterLogin: 'Your tokens are in this tab’s sessionStorage, and every API call sends the access token in the Authorization header.',
+    afterRefresh: 'New tokens received. The old refresh token is now spent: each one works once.',
+  },
+};
+
+/**
+ * Header mode on the server; the tokens in the body, kept by the page in a Web Storage area and
+ * sent as `Authorization: Bearer`. localStorage is shared by every tab of the origin and outlives
+ * the browser; sessionStorage belongs to one tab and ends with it.
+ */
+export function createWebStorageStrategy(id: 'localStorage' | 'sessionStorage', storage: Storage): PageStrategy {
+  const read = (): StoredCredential | null => {
+    const accessToken = storage.getItem(WEB_STORAGE_KEYS.accessToken);
+    if (!accessToken) return null;
+    // An undecodable token counts as expired: the page refreshes it or gives up, never trusts it.
+    return { stamp: accessToken, expiresAt: readExpiry(accessToken) ?? 0, accessToken };
+  };
+  return {
+    id,
+    serverMode: 'header',
+    description: DESCRIPTIONS[id],
+    read,
+    restorable: () => read() !== null,
+    prepareLogin: async () => {},
+    keep(answer) {
+      if (answer.mode !== 'header') return null;
+      storage.setItem(WEB_STORAGE_KEYS.accessToken, answer.accessToken);
+      storage.setItem(WEB_STORAGE_KEYS.refreshToken, answer.refreshToken);
+      return read();
+    },
+    noteSession: () => read(),
+    async clear() {
+      storage.removeItem(WEB_STORAGE_KEYS.accessToken);
+      storage.removeItem(WEB_STORAGE_KEYS.refreshToken);
+    },
+    attach(use) {
+      // 'omit': a cookie left over from another mode must not ride along and blur the comparison.
+      if (use === 'none' || use === 'login') return NOTHING_ATTACHED;
+      if (use === 'refresh') {
+        const refreshToken = storage.getItem(WEB_STORAGE_KEYS.refreshToken);
+        return refreshToken ? { ...NOTHING_ATTACHED, body: { refreshToken }, carrier: 'body' } : NOTHING_ATTACHED;
+      }
+      const accessToken = storage.getItem(WEB_STORAGE_KEYS.accessToken);
+      return accessToken ? { ...NOTHING_ATTACHED, headers: { authorization: `Bearer ${accessToken}` }, carrier: 'authorization-header' } : NOTHING_ATTACHED;
+    },
+  };
+}
