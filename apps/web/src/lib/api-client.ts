@@ -147,7 +147,7 @@ export function createApiClient({
       const payload = body || attachment.body ? { ...body, ...attachment.body } : undefined;
       const headers: Record<string, string> = { accept: 'application/json', ...attachment.headers };
       if (payload) headers['content-type'] = asText ? 'text/plain' : 'application/json';
-      let response: Response | null = null;
+      let response: Response | null;
       try {
         response = await send(url.origin === origin ? path : url.href, {
           method,
