@@ -31,12 +31,8 @@ export const PENDING_FIXES = {
   'apps/server/bench/load.ts': ['no-restricted-syntax'], // casts autocannon's JSON: parse it (bench rework)
   'apps/server/bench/run.ts': ['@typescript-eslint/no-unused-vars'],
   'apps/server/bench/servers.ts': ['preserve-caught-error'],
-  'apps/web/src/features/auth/components/CredentialsForm.tsx': ['@typescript-eslint/no-base-to-string'], // String(FormData value) (web-strategies)
-  'apps/web/src/features/attack-lab/components/CrossSiteSection.tsx': ['no-useless-assignment'],
+  // Its fake fetch casts the JSON bodies it receives and String()s RequestInfo (attack lab owners).
   'apps/web/src/features/attack-lab/components/AttackLab.test.tsx': ['no-restricted-syntax', '@typescript-eslint/no-base-to-string'],
-  'e2e/tests/cookie/attacks.spec.ts': ['no-restricted-syntax'], // casts JSON.parse of stored values (web-strategies' e2e)
-  'e2e/tests/header/where-the-token-lives.spec.ts': ['no-restricted-syntax'],
-  'e2e/tests/modes/reused-refresh-token.spec.ts': ['no-restricted-syntax'],
 };
 
 /** The only server code that may import jose: it pins algorithms, issuer, audience and typ in one place. */
