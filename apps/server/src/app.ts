@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import cookie from '@fastify/cookie';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import Fastify, { type FastifyServerOptions } from 'fastify';
+import apiReference from './api-reference/api-reference.js';
 import attackLab from './attack-lab/attack-lab.js';
 import { attackerConnectSources } from './attack-lab/site-origins.js';
 import { createWeakenedSessions } from './attack-lab/weakened-sessions.js';
@@ -26,6 +27,7 @@ import hostAllowlist from './plugins/host-allowlist.js';
 import securityHeaders from './plugins/security-headers.js';
 import webApp from './plugins/web-app.js';
 import { createFileOutbox } from './outbox/outbox.js';
+import { createSendQueue, type SendQueue } from './outbox/send-queue.js';
 import { accountLinkRoutes } from './routes/account-link-routes.js';
 import { authRoutes } from './routes/auth-routes.js';
 import { privateRoutes } from './routes/private-routes.js';
@@ -54,6 +56,13 @@ export interface AppOptions {
   linkRequestThrottle?: Partial<typeof DEFAULT_LINK_REQUEST_LIMITS>;
   /** Bounds of the password-hash queue (defaults: one hash per core in flight, HASH_QUEUE_WAIT_MS). */
   hashQueue?: { maxInFlight?: number; maxWaitMs?: number; maxWaiting?: number };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Mail that handlers send after answering; drained when the app closes (tests await it too). */
+    sends: SendQueue;
+  }
 }
 
 /**
@@ -91,7 +100,13 @@ export async function buildApp(options: AppOptions) {
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const stores: Stores = await createStores({ ...config, now }, app.log);
-  app.addHook('onClose', () => stores.close());
+  const sends = createSendQueue();
+  app.decorate('sends', sends);
+  // Messages still on their way go out before the stores they read from close.
+  app.addHook('onClose', async () => {
+    await sends.drain();
+    await stores.close();
+  });
 
   const keys = await loadKeyRing({
     alg: config.jwtAlg,
@@ -137,13 +152,14 @@ export async function buildApp(options: AppOptions) {
     sessionMaxAge: config.sessionMaxAge,
     now,
   });
-  const outbox = createFileOutbox({ dir: path.join(config.dataDir, 'outbox'), now });
+  const outbox = createFileOutbox({ dir: path.join(config.dataDir, 'outbox'), now, onBadFile: (problem) => app.log.warn(problem) });
   const accountLinks = createAccountLinks({
     stores,
     tokens,
     passwords,
     resetLimits: createPerClientLimit({ attempts: stores.attempts, scope: 'password-reset', limits: perClientHashLimits, now }),
     outbox,
+    sends,
     publicUrl: origins.publicUrl,
     linkTokenTtl: config.linkTokenTtl,
     now,
@@ -183,6 +199,8 @@ export async function buildApp(options: AppOptions) {
   await app.register(securityHeaders, { connectSources: config.attackLab ? attackerConnectSources(config.attackerPort) : [] });
   await app.register(hostAllowlist, { origins });
   await app.register(cookie);
+  // Before every route: it documents the routes registered after it.
+  await app.register(apiReference);
   if (weakenedSessions) await app.register(attackLab, { attackerPort: config.attackerPort, isAppPage: origins.isOwnOrigin, publicUrl: origins.publicUrl, now, sessions, weakenedSessions, deviceCookie });
   await app.register(publicRoutes, context);
   await app.register(authRoutes, context);

@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises';
+import { readdir, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bearer, errorOf, startTestApp, type TestApp } from './support/test-app.js';
@@ -13,15 +13,15 @@ afterAll(() => t.close());
 
 interface Message { to: string; subject: string; link: string; text: string }
 
-/** Messages are sent after the answer; wait (bounded) for the one addressed to `to`. */
+/** Messages are sent after the answer: once they are all written, the one addressed to `to`. */
 async function messageTo(to: string, subject: RegExp, after = 0): Promise<Message> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const { messages } = (await t.inject({ method: 'GET', url: '/api/outbox' })).json() as { messages: Message[] };
-    const found = messages.filter((message) => message.to === to && subject.test(message.subject));
-    if (found.length > after) return found[0]!;
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  throw new Error(`no message to ${to}`);
+  await t.sendsSettled();
+  const response = await t.inject({ method: 'GET', url: '/api/outbox' });
+  expect(response.statusCode).toBe(200);
+  const { messages } = response.json<{ messages: Message[] }>();
+  const found = messages.filter((message) => message.to === to && subject.test(message.subject));
+  expect(found.length, `messages to ${to} matching ${subject}`).toBeGreaterThan(after);
+  return found[0]!;
 }
 
 const tokenOf = (link: string) => new URL(link.replace('#', '?hash=')).searchParams.get('token') ?? new URLSearchParams(link.split('?')[1]).get('token')!;
@@ -177,6 +177,54 @@ describe('the outbox', () => {
     const files = await readdir(dir);
     expect(files.length).toBeGreaterThan(0);
     expect((await stat(path.join(dir, files[0]!))).mode & 0o777).toBe(0o600);
+  });
+
+  it('refuses a file that is not a message, lists the rest, and says which file and why', async () => {
+    const lines: string[] = [];
+    const { Writable } = await import('node:stream');
+    const logStream = new Writable({ write: (chunk: Buffer, _encoding, done) => void (lines.push(chunk.toString()), done()) });
+    const own = await startTestApp({ logStream });
+    try {
+      const username = own.uniqueUsername('mail');
+      const register = await own.inject({ method: 'POST', url: '/api/auth/register', payload: { username, password: 'old password', email: `${username}@example.test` } });
+      expect(register.statusCode).toBe(201);
+      await own.sendsSettled();
+      const dir = path.join(own.dataDir, 'outbox');
+      // Sorted by name, these come first: newest.
+      await writeFile(path.join(dir, '999999999999999-bad-json.json'), '{ not json');
+      await writeFile(path.join(dir, '999999999999999-bad-shape.json'), JSON.stringify({ id: 'x', to: 42 }));
+
+      const response = await own.inject({ method: 'GET', url: '/api/outbox' });
+      expect(response.statusCode).toBe(200);
+      const { messages } = response.json<{ messages: Message[] }>();
+      expect(messages.map((message) => message.to)).toEqual([`${username}@example.test`]);
+      const warnings = lines
+        .map((line): unknown => JSON.parse(line))
+        .filter((entry): entry is { level: 40; msg: string } => typeof entry === 'object' && entry !== null && 'level' in entry && entry.level === 40)
+        .map((entry) => entry.msg);
+      expect(warnings).toEqual(
+        expect.arrayContaining([
+          'outbox file 999999999999999-bad-json.json is not JSON; it is left out of the outbox',
+          expect.stringMatching(/^outbox file 999999999999999-bad-shape\.json is not a message \(the file: must have required properties .+\); it is left out of the outbox$/),
+        ]),
+      );
+    } finally {
+      await own.close();
+    }
+  });
+
+  it('closing the app first writes every message still on its way', async () => {
+    const own = await startTestApp();
+    const dir = path.join(own.dataDir, 'outbox');
+    const username = own.uniqueUsername('mail');
+    const register = await own.inject({ method: 'POST', url: '/api/auth/register', payload: { username, password: 'old password', email: `${username}@example.test` } });
+    expect(register.statusCode).toBe(201);
+    const requested = await own.inject({ method: 'POST', url: '/api/auth/password-reset/request', payload: { email: `${username}@example.test` } });
+    expect(requested.statusCode).toBe(202);
+    expect(own.app.sends.pending).toBeGreaterThan(0);
+    await own.app.close();
+    expect((await readdir(dir)).filter((name) => name.endsWith('.json'))).toHaveLength(2);
+    await own.close();
   });
 
   it('is not listed when OUTBOX_PAGE=false (and is off by default in production)', async () => {

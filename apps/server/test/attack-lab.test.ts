@@ -74,7 +74,7 @@ describe('with ATTACK_LAB on', () => {
       // fetch() will not send a forged Host header, so speak HTTP by hand.
       const socket = connect({ host: '127.0.0.1', port: attackerPort }, () => socket.end('GET /loot HTTP/1.1\r\nHost: attacker.example\r\nConnection: close\r\n\r\n'));
       let raw = '';
-      socket.on('data', (chunk) => (raw += chunk));
+      socket.on('data', (chunk) => (raw += chunk.toString()));
       socket.on('end', () => resolve(Number(/^HTTP\/1\.1 (\d+)/.exec(raw)?.[1])));
       socket.on('error', reject);
     });

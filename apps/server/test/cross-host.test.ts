@@ -74,7 +74,7 @@ async function deploy(withRedis: boolean): Promise<Deployment> {
     [deployment.a, deployment.b] = await Promise.all([start(0), start(1)]);
     deployment.keys = async (command) => {
       const [program, ...args] = [...(network?.hosts[0]?.wrap ?? []), process.execPath, '--conditions=@jwt-lab/source', '--import', 'tsx', 'src/cli/keys.ts', command];
-      const { stdout } = await run(program!, args, { cwd: SERVER_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: url, JWT_ALG: 'ES256' } });
+      const { stdout } = await run(program, args, { cwd: SERVER_ROOT, env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', DATABASE_URL: url, JWT_ALG: 'ES256' } });
       return stdout;
     };
     return deployment as Deployment;

@@ -146,7 +146,7 @@ describe('a bound token without a valid proof from its own key', () => {
     ['an ath of another token', { accessToken: 'another.token.entirely' }, /ath/],
     ['no ath', { accessToken: undefined }, /ath/],
   ])('with %s', async (_case, options, message) => {
-    expectProofRefused(await withProof(await proofFor(options as never)), message);
+    expectProofRefused(await withProof(await proofFor(options)), message);
   });
 
   it("with an htu naming the Host the request was sent to, when that is not one of the app's origins", async () => {

@@ -56,8 +56,8 @@ const DEPLOYMENTS: Array<[string, () => Promise<Deployment>]> = [
       const database: TestDatabase = await createTestDatabase();
       const dirs = await Promise.all([mkdtemp(path.join(tmpdir(), 'jwt-lab-dpop-pg-a-')), mkdtemp(path.join(tmpdir(), 'jwt-lab-dpop-pg-b-'))]);
       // One after the other: the first creates the schema and the keys, the second finds them.
-      const a = await startServerProcess({ ...COMMON_ENV, DATA_DIR: dirs[0]!, DATABASE_URL: database.url });
-      const b = await startServerProcess({ ...COMMON_ENV, DATA_DIR: dirs[1]!, DATABASE_URL: database.url });
+      const a = await startServerProcess({ ...COMMON_ENV, DATA_DIR: dirs[0], DATABASE_URL: database.url });
+      const b = await startServerProcess({ ...COMMON_ENV, DATA_DIR: dirs[1], DATABASE_URL: database.url });
       return {
         a,
         b,

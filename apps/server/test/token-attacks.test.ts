@@ -14,7 +14,7 @@ const ourKey = new TextEncoder().encode(TEST_SECRET);
 
 /** Signs with OUR secret: a token only a key holder could make, with whatever header and claims. */
 async function signWithOurKey(claims: JWTPayload, header: Record<string, unknown> = {}, key: Uint8Array = ourKey) {
-  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: genuine.kid, ...header } as never).sign(key);
+  return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'at+jwt', kid: genuine.kid, ...header }).sign(key);
 }
 
 async function expectRefused(token: string, code = 'invalid_token') {

@@ -8,6 +8,7 @@ import { readPreferredStrategy, savePreferredStrategy } from './features/auth/st
 import { createStrategies } from './features/auth/strategies/strategy-catalog';
 import { OTHER_TAB_PARAM } from './features/attack-lab/side-by-side/tab-address';
 import { createRequestLog } from './features/request-log/request-log-store';
+import { createPageSessionsList } from './features/sessions/sessions-list';
 import { createApiClient } from './lib/api-client';
 
 const otherTabRun = new URLSearchParams(location.search).get(OTHER_TAB_PARAM);
@@ -34,10 +35,12 @@ function startApp() {
     tabs: browserTabSync(),
   });
   void controller.start();
+  // Sessions are listed and revoked with the credential of the strategy this page is logged in with.
+  const sessions = createPageSessionsList(api, { ...controller, strategy: controller.activeStrategy });
 
   createRoot(document.getElementById('root')!).render(
     <StrictMode>
-      <App controller={controller} requestLog={requestLog} api={api} />
+      <App controller={controller} requestLog={requestLog} api={api} sessions={sessions} />
     </StrictMode>,
   );
 }

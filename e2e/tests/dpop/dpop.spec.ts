@@ -10,12 +10,12 @@ function inspectStoredKey(page: Page) {
     const database = await new Promise<IDBDatabase>((resolve, reject) => {
       const request = indexedDB.open('jwtlab-dpop');
       request.onsuccess = () => resolve(request.result);
-      request.onerror = () => reject(request.error);
+      request.onerror = () => reject(request.error ?? new Error('IndexedDB refused the request'));
     });
     const pair = await new Promise<CryptoKeyPair>((resolve, reject) => {
       const request = database.transaction('keys').objectStore('keys').get('current');
       request.onsuccess = () => resolve(request.result as CryptoKeyPair);
-      request.onerror = () => reject(request.error);
+      request.onerror = () => reject(request.error ?? new Error('IndexedDB refused the request'));
     });
     database.close();
     const exported = await crypto.subtle.exportKey('jwk', pair.privateKey).then(
@@ -61,7 +61,7 @@ test('DPoP: the token is bound to the page key (cnf.jkt = its thumbprint), and e
   // The request log decodes the proof it sent.
   const row = requestLog(page).getByRole('row').filter({ hasText: 'GET /api/private' }).first();
   await expect(row).toContainText('Authorization: DPoP + proof');
-  await expect(row).toContainText(`jti=${second!.claims.jti}`);
+  await expect(row).toContainText(`jti=${String(second!.claims.jti)}`);
   await expect(row).toContainText(`htu=${new URL(page.url()).origin}/api/private`);
 });
 

@@ -1,7 +1,8 @@
 import { Type, type Static } from 'typebox';
 import { AccessTokenClaims } from './tokens.js';
 
-// Request and response bodies of every route of the HTTP API (see CONTRACT.md).
+// Request and response bodies of every route of the HTTP API (the README's API table; the running app
+// serves them as an OpenAPI document at /api/openapi.json).
 // The server validates and serialises with them; the web client parses every answer with them.
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.-]+$';

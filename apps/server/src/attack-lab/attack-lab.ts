@@ -8,8 +8,9 @@ import { CsrfError } from '../transports/csrf.js';
 import { buildAttackerSite, type AttackerSite } from './attacker-site.js';
 import { describeForeignRequest, isForeignRequest } from './foreign-requests.js';
 import type { ForeignRequest, Loot } from '@jwt-lab/shared';
+import type { AttackLab } from './attack-lab-handle.js';
 import { attackLabRoutes } from './lab-routes.js';
-import { createRecentList, type RecentList } from './recent-list.js';
+import { createRecentList } from './recent-list.js';
 import { ATTACKER_BIND_HOST, type IsAppPage } from './site-origins.js';
 import type { DeviceCookie } from '../transports/device-cookie.js';
 import type { WeakenedSessions } from './weakened-sessions.js';
@@ -26,22 +27,6 @@ export interface AttackLabOptions {
   /** The lab-only cookie sessions with defences off; the app registers their transport too. */
   weakenedSessions: WeakenedSessions;
   deviceCookie: DeviceCookie;
-}
-
-export interface AttackLab {
-  /** Starts the attacker's site on loopback. Call it once the app listens: the replay targets the app's address. */
-  listen(): Promise<void>;
-  /** Where the attacker's site listens (loopback), or null while it does not. */
-  attackerAddress(): AddressInfo | null;
-  /** Requests other sites made browsers send to the app, newest first. */
-  readonly foreignRequests: RecentList<ForeignRequest>;
-}
-
-declare module 'fastify' {
-  interface FastifyInstance {
-    /** Present only while ATTACK_LAB is on. */
-    attackLab?: AttackLab;
-  }
 }
 
 const FOREIGN_REQUESTS_KEPT = 50;

@@ -1,4 +1,5 @@
-import { errorResponses, type App } from '../routes/route-context.js';
+import { errorResponses } from '../errors/error-responses.js';
+import type { App } from '../http/typed-app.js';
 import { Loot, LootResponse, LootSubmission } from '@jwt-lab/shared';
 import type { RecentList } from './recent-list.js';
 
@@ -16,7 +17,7 @@ export async function collectorRoutes(site: App, { loot, now }: CollectorOptions
 
   site.post(
     '/collect',
-    { schema: { body: LootSubmission, response: { 201: Loot, ...errorResponses(400, 413, 415) } } },
+    { schema: { body: LootSubmission, response: { 201: Loot, ...errorResponses('invalid_request', 413, 415) } } },
     async (request, reply) => {
       const item: Loot = {
         id: nextId++,

@@ -1,5 +1,5 @@
 import { ApiError } from '../errors/api-error.js';
-import type { App } from '../routes/route-context.js';
+import type { App } from '../http/typed-app.js';
 import { CrossSitePageQuery } from '@jwt-lab/shared';
 import type { IsAppPage } from './site-origins.js';
 

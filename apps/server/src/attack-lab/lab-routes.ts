@@ -1,5 +1,6 @@
-import { errorResponses, type App } from '../routes/route-context.js';
-import type { AttackLab } from './attack-lab.js';
+import { errorResponses } from '../errors/error-responses.js';
+import type { App } from '../http/typed-app.js';
+import type { AttackLab } from './attack-lab-handle.js';
 import { AttackLabInfo, ForeignRequestsQuery, ForeignRequestsResponse, WeakenedLoginRequest, WeakenedLoginResponse } from '@jwt-lab/shared';
 import type { SessionService } from '../auth/session-service.js';
 import { ApiError } from '../errors/api-error.js';
@@ -19,11 +20,11 @@ export interface AttackLabRouteOptions {
  * cookie-mode login with some defences switched off on purpose (only this session loses them).
  */
 export async function attackLabRoutes(app: App, { lab, sessions, weakenedSessions, deviceCookie }: AttackLabRouteOptions) {
-  app.get('/api/attack-lab', { schema: { response: { 200: AttackLabInfo } } }, async () => ({ attackerPort: lab.attackerAddress()?.port ?? null }));
+  app.get('/api/attack-lab', { schema: { summary: "Where the attacker's site listens (attack lab only).", response: { 200: AttackLabInfo } } }, async () => ({ attackerPort: lab.attackerAddress()?.port ?? null }));
 
   app.get(
     '/api/attack-lab/foreign-requests',
-    { schema: { querystring: ForeignRequestsQuery, response: { 200: ForeignRequestsResponse, ...errorResponses(400) } } },
+    { schema: { summary: 'Requests other sites made browsers send here (attack lab only).', querystring: ForeignRequestsQuery, response: { 200: ForeignRequestsResponse, ...errorResponses('invalid_request') } } },
     async (request) => {
       const { run } = request.query;
       const requests = lab.foreignRequests.list().filter((entry) => run === undefined || entry.run === run);
@@ -33,7 +34,14 @@ export async function attackLabRoutes(app: App, { lab, sessions, weakenedSession
 
   app.post(
     '/api/attack-lab/weakened-login',
-    { schema: { body: WeakenedLoginRequest, response: { 200: WeakenedLoginResponse, ...errorResponses(400, 401, 403, 413, 415, 429, 503) } } },
+    {
+      schema: {
+        summary: 'A cookie-mode login with chosen defences switched off, for this session only (attack lab only).',
+        body: WeakenedLoginRequest,
+        // A login like any other: it waits in the hash queue too (503 server_busy).
+        response: { 200: WeakenedLoginResponse, ...errorResponses('invalid_request', 401, 403, 413, 415, 429, 503) },
+      },
+    },
     async (request, reply) => {
       // The same login CSRF rule as every login: the lab weakens the session, not the login.
       assertSameOrigin(request);

@@ -1,5 +1,6 @@
 import { ApiError } from '../errors/api-error.js';
-import { errorResponses, type App } from '../routes/route-context.js';
+import { errorResponses } from '../errors/error-responses.js';
+import type { App } from '../http/typed-app.js';
 import { ReplayRequest, ReplayResponse, type Loot, type ReplayAttempt, type ReplayCredential } from '@jwt-lab/shared';
 import type { createDpopProofSigner } from '../tokens/dpop-proofs.js';
 import type { RecentList } from './recent-list.js';
@@ -56,7 +57,7 @@ export async function replayRoutes(site: App, { loot, appUrl, publicUrl, attacke
 
   site.post(
     '/replay',
-    { schema: { body: ReplayRequest, response: { 200: ReplayResponse, ...errorResponses(400, 404, 413, 415) } } },
+    { schema: { body: ReplayRequest, response: { 200: ReplayResponse, ...errorResponses('invalid_request', 404, 413, 415) } } },
     async (request) => {
       const { lootId } = request.body;
       const item = loot.list().find((candidate) => candidate.id === lootId);

@@ -1,4 +1,5 @@
 import type { WeakenedDefence } from '@jwt-lab/shared';
+import { createBoundedMap } from '../collections/bounded-map.js';
 import { createCookieTransport, EVERY_DEFENCE, type CookieDefences, type CookieTransportOptions } from '../transports/cookie-transport.js';
 import type { SessionRecord } from '../stores/types.js';
 import type { CredentialTransport } from '../transports/transport.js';
@@ -29,7 +30,7 @@ function defencesWithout(weaken: readonly WeakenedDefence[]): CookieDefences {
  * cookies are then judged with every defence, and cannot refresh).
  */
 export function createWeakenedSessions(options: CookieTransportOptions) {
-  const weakened = new Map<string, readonly WeakenedDefence[]>();
+  const weakened = createBoundedMap<string, readonly WeakenedDefence[]>({ capacity: WEAKENED_SESSIONS_KEPT });
   const defencesOf = (sessionId: string) => {
     const weaken = weakened.get(sessionId);
     return weaken === undefined ? EVERY_DEFENCE : defencesWithout(weaken);
@@ -49,7 +50,6 @@ export function createWeakenedSessions(options: CookieTransportOptions) {
     transport,
     /** Marks a new session as going without these defences, before its cookies are set. */
     weaken(sessionId: string, weaken: readonly WeakenedDefence[]): void {
-      if (weakened.size >= WEAKENED_SESSIONS_KEPT) weakened.delete(weakened.keys().next().value!);
       weakened.set(sessionId, [...weaken]);
     },
   };

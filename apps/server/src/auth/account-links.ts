@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { LinkPurpose } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
 import type { Outbox } from '../outbox/outbox.js';
+import type { SendQueue } from '../outbox/send-queue.js';
 import type { Stores, UserRecord } from '../stores/types.js';
 import type { TokenService } from '../tokens/token-service.js';
 import type { PasswordHasher } from './passwords.js';
@@ -18,6 +19,8 @@ export interface AccountLinkOptions {
   /** A reset hashes the new password: limited per client like registration. */
   resetLimits: PerClientLimiter;
   outbox: Outbox;
+  /** Messages go out after the answer, through this queue (drained when the app closes). */
+  sends: SendQueue;
   /** Links point here, never at the Host header of the request that asked (host header injection). */
   publicUrl: () => string;
   linkTokenTtl: number;
@@ -31,7 +34,7 @@ const passwordFingerprint = (passwordHash: string) => createHash('sha256').updat
  * Single-use links that stand in for email: verify an address, reset a forgotten password.
  * Each link is a JWT of its own type and audience, lives LINK_TOKEN_TTL, and is spent on first use.
  */
-export function createAccountLinks({ stores, tokens, passwords, resetLimits, outbox, publicUrl, linkTokenTtl, now }: AccountLinkOptions) {
+export function createAccountLinks({ stores, tokens, passwords, resetLimits, outbox, sends, publicUrl, linkTokenTtl, now }: AccountLinkOptions) {
   // The token rides in the fragment: browsers never send it to a server, so it cannot reach
   // access logs or a Referer header; the page reads it and removes it from the address bar.
   const linkTo = (route: string, token: string) => `${publicUrl()}/#${route}?token=${token}`;
@@ -68,19 +71,21 @@ export function createAccountLinks({ stores, tokens, passwords, resetLimits, out
      * the caller answers the same, at the same speed, whether or not any account matched.
      */
     requestVerification(email: string, onError: (error: unknown) => void): void {
-      void (async () => {
+      sends.later(async () => {
         for (const user of await stores.users.findByEmail(email)) if (!user.emailVerifiedAt) await sendVerification(user);
-      })().catch(onError);
+      }, onError);
     },
 
     requestPasswordReset(email: string, onError: (error: unknown) => void): void {
-      void (async () => {
+      sends.later(async () => {
         for (const user of await stores.users.findByEmail(email)) await sendReset(user);
-      })().catch(onError);
+      }, onError);
     },
 
-    /** After registration with an address. */
-    sendVerification,
+    /** After registration with an address: queued, so that the answer does not wait for it. */
+    queueVerification(user: UserRecord, onError: (error: unknown) => void): void {
+      sends.later(() => sendVerification(user), onError);
+    },
 
     async verifyEmail(token: string) {
       const user = await spend(token, 'verify-email', () => {});

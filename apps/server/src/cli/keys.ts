@@ -55,6 +55,6 @@ class UsageError extends Error {}
 
 main(process.argv[2]).catch((error: unknown) => {
   const known = error instanceof ConfigError || error instanceof UsageError || error instanceof KeyRingError;
-  console.error(`jwt-lab keys: ${known ? (error as Error).message : String(error)}`);
+  console.error(`jwt-lab keys: ${known ? error.message : String(error)}`);
   process.exit(1);
 });

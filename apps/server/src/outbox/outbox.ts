@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { OutboxMessage } from '@jwt-lab/shared';
+import { OutboxMessage } from '@jwt-lab/shared';
+import { Value } from 'typebox/value';
 
 export type OutgoingMessage = Omit<OutboxMessage, 'id' | 'sentAt'>;
 
@@ -12,11 +13,34 @@ export interface Outbox {
   list(): Promise<OutboxMessage[]>;
 }
 
+export interface FileOutboxOptions {
+  dir: string;
+  now: () => number;
+  /** Told about each file in the folder that is not a message (it is left out of the list). */
+  onBadFile?: (problem: string) => void;
+}
+
+const LISTED = 50;
+
+/** The message a file holds, or a sentence saying why it holds none. */
+export function parseOutboxFile(name: string, text: string): OutboxMessage | string {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return `outbox file ${name} is not JSON; it is left out of the outbox`;
+  }
+  if (Value.Check(OutboxMessage, value)) return value;
+  const [first] = Value.Errors(OutboxMessage, value);
+  return `outbox file ${name} is not a message (${first ? `${first.instancePath || 'the file'}: ${first.message}` : 'wrong shape'}); it is left out of the outbox`;
+}
+
 /**
  * One JSON file per message under `dir` (DATA_DIR/outbox), readable by the owner only: each holds
- * a live link. File names sort by time, so listing needs no index.
+ * a live link. File names sort by time, so listing needs no index. The files are read back as
+ * untrusted input: parsed with the shared schema, and a file that does not fit is refused.
  */
-export function createFileOutbox({ dir, now }: { dir: string; now: () => number }) {
+export function createFileOutbox({ dir, now, onBadFile = () => {} }: FileOutboxOptions) {
   let sequence = 0; // orders messages sent within one millisecond
   return {
     async send(message) {
@@ -28,8 +52,12 @@ export function createFileOutbox({ dir, now }: { dir: string; now: () => number 
     },
     async list() {
       const names = await readdir(dir).catch(() => [] as string[]);
-      const newest = names.filter((name) => name.endsWith('.json')).sort().reverse().slice(0, 50);
-      return Promise.all(newest.map(async (name) => JSON.parse(await readFile(path.join(dir, name), 'utf8')) as OutboxMessage));
+      const newest = names.filter((name) => name.endsWith('.json')).sort().reverse().slice(0, LISTED);
+      const parsed = await Promise.all(newest.map(async (name) => parseOutboxFile(name, await readFile(path.join(dir, name), 'utf8'))));
+      return parsed.filter((entry): entry is OutboxMessage => {
+        if (typeof entry === 'string') onBadFile(entry);
+        return typeof entry !== 'string';
+      });
     },
   } satisfies Outbox;
 }

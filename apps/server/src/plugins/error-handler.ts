@@ -60,8 +60,8 @@ async function errorHandler(app: FastifyInstance) {
 }
 
 /** Errors Fastify meets before routing (a malformed URL escape): the same envelope as the rest. */
-export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply) {
-  return send(reply, 'invalid_request', `Invalid request: ${error.message}`);
+export function answerFrameworkError(error: FastifyError, _request: FastifyRequest, reply: FastifyReply): void {
+  void send(reply, 'invalid_request', `Invalid request: ${error.message}`);
 }
 
 /**

@@ -1,4 +1,5 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { IncomingMessage, ServerResponse } from 'node:http';
+import { Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import helmet, { type HelmetOptions } from 'helmet';
@@ -33,18 +34,16 @@ function helmetOptions(connectSources: string[] = []): HelmetOptions {
 /**
  * The headers helmet would set, computed once. Our policy is the same for every response, and
  * @fastify/helmet rebuilt helmet (re-parsing the whole policy) on every request: measured at 40%
- * of /api/private's throughput (docs/decisions/008-security-headers-computed-once.md).
+ * of /api/private's throughput (docs/decisions/008-hot-path-without-losing-checks.md).
  */
 function computeSecurityHeaders(options: HelmetOptions): Record<string, string> {
-  const headers: Record<string, string> = {};
-  const response = {
-    setHeader: (name: string, value: string) => void (headers[name.toLowerCase()] = String(value)),
-    removeHeader: (name: string) => void delete headers[name.toLowerCase()],
-  } as unknown as ServerResponse;
-  helmet(options)({} as IncomingMessage, response, (error?: unknown) => {
-    if (error) throw error;
+  // A real, unsent response on an unconnected socket: helmet only sets and removes headers on it.
+  const request = new IncomingMessage(new Socket());
+  const response = new ServerResponse(request);
+  helmet(options)(request, response, (error?: unknown) => {
+    if (error) throw new Error('helmet refused the security header options', { cause: error });
   });
-  return headers;
+  return Object.fromEntries(Object.entries(response.getHeaders()).map(([name, value]) => [name, String(value)]));
 }
 
 /**

@@ -2,28 +2,31 @@ import { LoginRequest, LoginResponse, RefreshRequest, RegisterRequest, RegisterR
 import { Type } from 'typebox';
 import { requireAuth, type RequestAuth } from '../auth/authenticate.js';
 import { publicUser } from '../auth/public-user.js';
+import { CHANGES_WITH_ACCESS_TOKEN, READS_WITH_ACCESS_TOKEN, REFRESHES_WITH_REFRESH_TOKEN } from '../api-reference/security.js';
 import { ApiError } from '../errors/api-error.js';
 import { assertSameOrigin } from '../transports/csrf.js';
-import { errorResponses, type App, type RouteContext } from './route-context.js';
+import { ACCESS_TOKEN_REFUSALS, errorResponses } from '../errors/error-responses.js';
+import type { App } from '../http/typed-app.js';
+import type { RouteContext } from './route-context.js';
 
 const NoContent = Type.Null();
 
 export async function authRoutes(app: App, { sessions, transports, hooks, accountLinks, deviceCookie }: RouteContext) {
   app.post(
     '/api/auth/register',
-    { schema: { body: RegisterRequest, response: { 201: RegisterResponse, ...errorResponses(400, 403, 409, 413, 415, 429, 503) } } },
+    { schema: { summary: 'Create an account (and, with an email, send it a verification link).', body: RegisterRequest, response: { 201: RegisterResponse, ...errorResponses('invalid_request', 403, 409, 413, 415, 429, 503) } } },
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, email } = request.body;
       const user = await sessions.register(username, password, request.ip, email);
-      if (email) accountLinks.sendVerification(user).catch((error: unknown) => request.log.error({ err: error }, 'could not send the verification message'));
+      if (email) accountLinks.queueVerification(user, (error) => request.log.error({ err: error }, 'could not send the verification message'));
       return reply.status(201).send({ user: publicUser(user) });
     },
   );
 
   app.post(
     '/api/auth/login',
-    { schema: { body: LoginRequest, response: { 200: LoginResponse, ...errorResponses(400, 401, 403, 413, 415, 429, 503) } } },
+    { schema: { summary: 'Log in: header mode answers the tokens, cookie mode sets them as HttpOnly cookies.', body: LoginRequest, response: { 200: LoginResponse, ...errorResponses('invalid_request', 401, 403, 413, 415, 429, 503) } } },
     async (request, reply) => {
       assertSameOrigin(request);
       const { username, password, mode } = request.body;
@@ -49,7 +52,7 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
       preValidation: async (request) => {
         request.body ??= {};
       },
-      schema: { body: RefreshRequest, response: { 200: LoginResponse, ...errorResponses(400, 401, 403, 413, 415) } },
+      schema: { summary: 'Trade a refresh token for new tokens; each refresh token works once.', security: REFRESHES_WITH_REFRESH_TOKEN, body: RefreshRequest, response: { 200: LoginResponse, ...errorResponses('invalid_request', 401, 403, 413, 415) } },
     },
     async (request, reply) => {
       const carried = transports.carryingRefreshToken(request);
@@ -73,7 +76,7 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
 
   app.get(
     '/api/auth/session',
-    { preHandler: hooks.authenticate, schema: { response: { 200: SessionResponse, ...errorResponses(401, 503) } } },
+    { preHandler: hooks.authenticate, schema: { summary: 'Who this credential speaks for, and until when.', security: READS_WITH_ACCESS_TOKEN, response: { 200: SessionResponse, ...errorResponses(...ACCESS_TOKEN_REFUSALS, 503) } } },
     async (request) => {
       const { user, claims, session, carrier } = requireAuth(request);
       return {
@@ -88,13 +91,13 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
   // Logout ends this session; logout-all every session of the user. Both clear the cookies of the
   // session's own strategy (memory mode's refresh cookie too, though its access token came as Bearer).
   const endSessions = {
-    '/api/auth/logout': (auth: RequestAuth) => sessions.logout(auth.session.id),
-    '/api/auth/logout-all': (auth: RequestAuth) => sessions.logoutEverywhere(auth.user.id),
+    '/api/auth/logout': { summary: 'End this session.', end: (auth: RequestAuth) => sessions.logout(auth.session.id) },
+    '/api/auth/logout-all': { summary: 'End every session of this user.', end: (auth: RequestAuth) => sessions.logoutEverywhere(auth.user.id) },
   };
-  for (const [url, end] of Object.entries(endSessions)) {
+  for (const [url, { summary, end }] of Object.entries(endSessions)) {
     app.post(
       url,
-      { preHandler: [hooks.authenticate, hooks.verifyOwnRequest], schema: { response: { 204: NoContent, ...errorResponses(401, 403, 503) } } },
+      { preHandler: [hooks.authenticate, hooks.verifyOwnRequest], schema: { summary, security: CHANGES_WITH_ACCESS_TOKEN, response: { 204: NoContent, ...errorResponses(...ACCESS_TOKEN_REFUSALS, 403, 503) } } },
       async (request, reply) => {
         const auth = requireAuth(request);
         await end(auth);

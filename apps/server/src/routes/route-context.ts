@@ -1,6 +1,3 @@
-import type { FastifyInstance, FastifyBaseLogger, RawReplyDefaultExpression, RawRequestDefaultExpression, RawServerDefault } from 'fastify';
-import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { ErrorResponse } from '@jwt-lab/shared';
 import type { AccountLinks } from '../auth/account-links.js';
 import type { AuthHooks } from '../auth/authenticate.js';
 import type { LinkRequestLimiter } from '../auth/request-limits.js';
@@ -11,8 +8,6 @@ import type { KeyRing } from '../tokens/key-ring.js';
 import type { TokenService } from '../tokens/token-service.js';
 import type { DeviceCookie } from '../transports/device-cookie.js';
 import type { Transports } from '../transports/transports.js';
-
-export type App = FastifyInstance<RawServerDefault, RawRequestDefaultExpression, RawReplyDefaultExpression, FastifyBaseLogger, TypeBoxTypeProvider>;
 
 /** What route plugins are given: services, never process.env. */
 export interface RouteContext {
@@ -28,7 +23,3 @@ export interface RouteContext {
   outbox: Outbox;
   outboxPage: boolean;
 }
-
-/** One response schema per error status a route can answer. */
-export const errorResponses = (...statuses: number[]) =>
-  Object.fromEntries(statuses.map((status) => [status, ErrorResponse])) as Record<number, typeof ErrorResponse>;

@@ -1,8 +1,11 @@
 import { SessionIdParams, SessionListResponse, type SessionSummary } from '@jwt-lab/shared';
 import { Type } from 'typebox';
+import { CHANGES_WITH_ACCESS_TOKEN, READS_WITH_ACCESS_TOKEN } from '../api-reference/security.js';
 import { requireAuth } from '../auth/authenticate.js';
+import { ACCESS_TOKEN_REFUSALS, errorResponses } from '../errors/error-responses.js';
+import type { App } from '../http/typed-app.js';
 import type { SessionRecord } from '../stores/types.js';
-import { errorResponses, type App, type RouteContext } from './route-context.js';
+import type { RouteContext } from './route-context.js';
 
 const NoContent = Type.Null();
 const isoTime = (ms: number) => new Date(ms).toISOString();
@@ -24,7 +27,14 @@ function toSummary(session: SessionRecord, currentId: string): SessionSummary {
 export async function sessionRoutes(app: App, { sessions, transports, hooks }: RouteContext) {
   app.get(
     '/api/auth/sessions',
-    { preHandler: hooks.authenticate, schema: { response: { 200: SessionListResponse, ...errorResponses(401, 503) } } },
+    {
+      preHandler: hooks.authenticate,
+      schema: {
+        summary: "The user's live sessions, newest first, the one of this credential marked current.",
+        security: READS_WITH_ACCESS_TOKEN,
+        response: { 200: SessionListResponse, ...errorResponses(...ACCESS_TOKEN_REFUSALS, 503) },
+      },
+    },
     async (request) => {
       const auth = requireAuth(request);
       const live = await sessions.listSessions(auth.user.id);
@@ -37,7 +47,12 @@ export async function sessionRoutes(app: App, { sessions, transports, hooks }: R
     '/api/auth/sessions/:id',
     {
       preHandler: [hooks.authenticate, hooks.verifyOwnRequest],
-      schema: { params: SessionIdParams, response: { 204: NoContent, ...errorResponses(400, 401, 403, 404, 503) } },
+      schema: {
+        summary: "End one of the user's sessions at once, on every instance (this one's too: that is a logout).",
+        security: CHANGES_WITH_ACCESS_TOKEN,
+        params: SessionIdParams,
+        response: { 204: NoContent, ...errorResponses('invalid_request', ...ACCESS_TOKEN_REFUSALS, 403, 'not_found', 503) },
+      },
     },
     async (request, reply) => {
       const auth = requireAuth(request);

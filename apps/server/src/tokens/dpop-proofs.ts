@@ -7,7 +7,6 @@ import {
   generateKeyPair,
   jwtVerify,
   SignJWT,
-  type JWK,
   type JWTPayload,
 } from 'jose';
 import { DPOP_ALGORITHMS, DPOP_PROOF_TYPE } from '@jwt-lab/shared';
@@ -100,7 +99,7 @@ export function createDpopProofVerifier({ seen, isOwnOrigin, now, nonces = null 
       }
       if (header.typ !== DPOP_PROOF_TYPE) refuse(`The DPoP proof's typ must be "${DPOP_PROOF_TYPE}".`);
       if (!(DPOP_ALGORITHMS as readonly unknown[]).includes(header.alg)) refuse(`The DPoP proof's alg must be one of ${DPOP_ALGORITHMS.join(', ')} (asymmetric).`);
-      const jwk = header.jwk as JWK | undefined;
+      const jwk = header.jwk;
       if (typeof jwk !== 'object' || jwk === null || Array.isArray(jwk)) refuse('The DPoP proof must carry its public key in the jwk header.');
       if (PRIVATE_KEY_MEMBERS.some((member) => member in jwk)) refuse('The DPoP proof carries a private key in its jwk header: never send a private key.');
 

@@ -12,7 +12,8 @@ export class TokenError extends Error {
   }
 }
 
-export interface RefreshTokenClaims {
+// Type aliases, not interfaces: they are JWT payloads (which have an index signature) too.
+export type RefreshTokenClaims = {
   sub: string;
   sid: string;
   jti: string;
@@ -20,9 +21,9 @@ export interface RefreshTokenClaims {
   exp: number;
   /** DPoP mode: the key a refresh must prove it holds. */
   cnf?: TokenConfirmation;
-}
+};
 
-export interface LinkTokenClaims {
+export type LinkTokenClaims = {
   sub: string;
   jti: string;
   purpose: LinkPurpose;
@@ -30,15 +31,15 @@ export interface LinkTokenClaims {
   pwd?: string;
   iat: number;
   exp: number;
-}
+};
 
-export interface DeviceTokenClaims {
+export type DeviceTokenClaims = {
   sub: string;
   /** The device's id: the login limit counts this device's failures apart from the username's. */
   did: string;
   iat: number;
   exp: number;
-}
+};
 
 /** Device cookies (OWASP's "device cookies"): their own type and audience, so never any other token. */
 export const DEVICE_TOKEN_TYPE = 'device+jwt';
@@ -95,7 +96,12 @@ export function createTokenService(options: TokenServiceOptions) {
     return { token, iat, exp };
   }
 
-  async function verify(token: string, typ: string, use: TokenUse, aud = audience, bindingClaim = 'sid'): Promise<JWTPayload> {
+  /**
+   * The claims of a genuine token of this type. `Claims` names what the checks below guarantee:
+   * jose requires every claim and checks iat and exp as numbers, and sub, jti and the binding
+   * claim are checked as strings here.
+   */
+  async function verify<Claims extends JWTPayload>(token: string, typ: string, use: TokenUse, aud = audience, bindingClaim = 'sid'): Promise<Claims> {
     if (token.length > MAX_TOKEN_LENGTH) throw new TokenError('invalid');
     const key = await keyFor(token, use);
     try {
@@ -112,7 +118,7 @@ export function createTokenService(options: TokenServiceOptions) {
         throw new TokenError('invalid');
       }
       if (payload.cnf !== undefined && !isConfirmation(payload.cnf)) throw new TokenError('invalid');
-      return payload;
+      return payload as Claims;
     } catch (error) {
       // jose checks the signature before any claim, so only a genuine token can be "expired".
       if (error instanceof joseErrors.JWTExpired) throw new TokenError('expired');
@@ -154,7 +160,7 @@ export function createTokenService(options: TokenServiceOptions) {
     async verifyAccessToken(token: string): Promise<AccessTokenClaims> {
       const cached = verified.get(token);
       if (cached) return cached;
-      const claims = (await verify(token, ACCESS_TOKEN_TYPE, 'access')) as unknown as AccessTokenClaims;
+      const claims = await verify<AccessTokenClaims>(token, ACCESS_TOKEN_TYPE, 'access');
       verified.set(token, claims, decodeProtectedHeader(token).kid!);
       return claims;
     },
@@ -169,8 +175,7 @@ export function createTokenService(options: TokenServiceOptions) {
     },
 
     async verifyRefreshToken(token: string): Promise<RefreshTokenClaims> {
-      const payload = await verify(token, REFRESH_TOKEN_TYPE, 'refresh');
-      return payload as unknown as RefreshTokenClaims;
+      return verify<RefreshTokenClaims>(token, REFRESH_TOKEN_TYPE, 'refresh');
     },
 
     /** A link token: its own typ and audience, so it is never an access or refresh token. */
@@ -181,7 +186,7 @@ export function createTokenService(options: TokenServiceOptions) {
     },
 
     async verifyLinkToken(token: string, purpose: LinkPurpose): Promise<LinkTokenClaims> {
-      const payload = (await verify(token, LINK_TOKEN_TYPE, 'refresh', LINK_AUDIENCE, 'purpose')) as unknown as LinkTokenClaims;
+      const payload = await verify<LinkTokenClaims>(token, LINK_TOKEN_TYPE, 'refresh', LINK_AUDIENCE, 'purpose');
       if (payload.purpose !== purpose) throw new TokenError('invalid');
       return payload;
     },
@@ -193,7 +198,7 @@ export function createTokenService(options: TokenServiceOptions) {
     },
 
     async verifyDeviceToken(token: string): Promise<DeviceTokenClaims> {
-      return (await verify(token, DEVICE_TOKEN_TYPE, 'refresh', DEVICE_AUDIENCE, 'did')) as unknown as DeviceTokenClaims;
+      return verify<DeviceTokenClaims>(token, DEVICE_TOKEN_TYPE, 'refresh', DEVICE_AUDIENCE, 'did');
     },
   };
 }

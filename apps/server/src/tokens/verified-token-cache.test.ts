@@ -33,13 +33,13 @@ describe('verified-token cache', () => {
 
   it('stays within its capacity, evicting the oldest entry', () => {
     const cache = createVerifiedTokenCache({ capacity: 2, now: () => 0 });
-    cache.set('one', claims(2000), 'kid-1');
-    cache.set('two', claims(2000), 'kid-1');
-    cache.set('three', claims(2000), 'kid-1');
+    cache.set('one', claims(2001), 'kid-1');
+    cache.set('two', claims(2002), 'kid-1');
+    cache.set('three', claims(2003), 'kid-1');
     expect(cache.stats().size).toBe(2);
     expect(cache.get('one')).toBeUndefined();
-    expect(cache.get('two')).toEqual(claims(2000));
-    expect(cache.get('three')).toEqual(claims(2000));
+    expect(cache.get('two')).toEqual(claims(2002));
+    expect(cache.get('three')).toEqual(claims(2003));
   });
 
   it('forgets the tokens of a key that left the ring, and keeps the others', () => {
@@ -56,5 +56,6 @@ describe('verified-token cache', () => {
     const cache = createVerifiedTokenCache({ capacity: 0, now: () => 0 });
     cache.set('t', claims(2000), 'kid-1');
     expect(cache.get('t')).toBeUndefined();
+    expect(cache.stats()).toEqual({ hits: 0, misses: 1, size: 0, capacity: 0 });
   });
 });

@@ -1,4 +1,5 @@
 import type { AccessTokenClaims } from '@jwt-lab/shared';
+import { createBoundedMap } from '../collections/bounded-map.js';
 
 export interface VerifiedTokenCacheStats {
   hits: number;
@@ -20,8 +21,7 @@ export interface VerifiedTokenCacheStats {
  * - It never answers for revocation: sessions are still checked on every request, after this.
  */
 export function createVerifiedTokenCache({ capacity, now }: { capacity: number; now: () => number }) {
-  // A Map iterates in insertion order, so its first key is the oldest entry.
-  const entries = new Map<string, { claims: AccessTokenClaims; kid: string }>();
+  const entries = createBoundedMap<string, { claims: AccessTokenClaims; kid: string }>({ capacity });
   let hits = 0;
   let misses = 0;
 
@@ -44,15 +44,12 @@ export function createVerifiedTokenCache({ capacity, now }: { capacity: number; 
 
     /** `kid`: the key that signed it, so that removing the key forgets its tokens (keepSignedBy). */
     set(token: string, claims: AccessTokenClaims, kid: string): void {
-      if (capacity === 0) return;
-      entries.delete(token);
       entries.set(token, { claims, kid });
-      if (entries.size > capacity) entries.delete(entries.keys().next().value!);
     },
 
     /** Forgets every token signed by a key that is no longer in the ring: its signature proves nothing now. */
     keepSignedBy(kids: ReadonlySet<string>): void {
-      for (const [token, entry] of entries) if (!kids.has(entry.kid)) entries.delete(token);
+      for (const [token, entry] of entries.entries()) if (!kids.has(entry.kid)) entries.delete(token);
     },
 
     stats: (): VerifiedTokenCacheStats => ({ hits, misses, size: entries.size, capacity }),

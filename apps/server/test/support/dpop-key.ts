@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { createHash } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT, type JWK } from 'jose';
+import { calculateJwkThumbprint, exportJWK, generateKeyPair, SignJWT } from 'jose';
 
 /** The origin proofs name by default: the test app's PUBLIC_URL (http://localhost:$PORT, PORT defaulting to 3000). */
 export const TEST_ORIGIN = 'http://localhost:3000';
@@ -40,10 +40,10 @@ export async function createDpopKey(alg: 'ES256' | 'EdDSA' = 'ES256') {
       ...claims,
     };
     for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
-    return new SignJWT(payload).setProtectedHeader({ alg, typ: 'dpop+jwt', jwk, ...header } as never).sign(privateKey);
+    return new SignJWT(payload).setProtectedHeader({ alg, typ: 'dpop+jwt', jwk, ...header }).sign(privateKey);
   }
 
-  return { alg, jkt, jwk: jwk as JWK, privateJwk: privateJwk as JWK, privateKey, proof };
+  return { alg, jkt, jwk, privateJwk, privateKey, proof };
 }
 
 export type DpopKey = Awaited<ReturnType<typeof createDpopKey>>;

@@ -1,6 +1,8 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Type } from 'typebox';
+import { Value } from 'typebox/value';
 
 const SERVER_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 /** The app from source, as `npx tsx --conditions=@jwt-lab/source src/main.ts` runs it, in one process we can signal. */
@@ -44,7 +46,7 @@ export async function startServerProcess(env: Record<string, string>, readyTimeo
       for (const line of chunk.toString('utf8').split('\n')) {
         if (!line.includes('JWT Lab is ready')) continue;
         clearTimeout(timer);
-        resolve({ port: (JSON.parse(line) as { port: number }).port, readyLine: line });
+        resolve({ port: Value.Parse(ReadyLine, JSON.parse(line)).port, readyLine: line });
       }
     });
     child.once('exit', (code) => {
@@ -74,6 +76,11 @@ export async function startServerProcess(env: Record<string, string>, readyTimeo
 
 export type ServerProcess = Awaited<ReturnType<typeof startServerProcess>>;
 
+/** The server's "ready" log line, of which only the port is read. */
+const ReadyLine = Type.Object({ port: Type.Integer() });
+/** Any JSON object the API answers; tests assert on its fields. */
+const AnswerBody = Type.Record(Type.String(), Type.Unknown());
+
 export interface ApiAnswer {
   status: number;
   body: { error?: string; [field: string]: unknown } | null;
@@ -96,5 +103,5 @@ export async function callApi(
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, body: text ? (JSON.parse(text) as ApiAnswer['body']) : null, headers: response.headers };
+  return { status: response.status, body: text ? Value.Parse(AnswerBody, JSON.parse(text)) : null, headers: response.headers };
 }

@@ -49,7 +49,7 @@ export async function startRedisServer({ bind = ['127.0.0.1'] }: { bind?: string
         return;
       } catch (error) {
         probe.disconnect();
-        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start: ${(error as Error).message}`);
+        if (Date.now() > deadline) throw new Error(`redis-server on port ${port} did not start: ${(error as Error).message}`, { cause: error });
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
     }

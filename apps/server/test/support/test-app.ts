@@ -2,9 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { ERROR_CODES, type ErrorCode } from '@jwt-lab/shared';
 import type { InjectOptions, LightMyRequestResponse } from 'fastify';
+import { expect } from 'vitest';
 import { buildApp, type AppOptions } from '../../src/app.js';
 import { parseConfig } from '../../src/config/config.js';
+import { ERROR_TABLE } from '../../src/errors/api-error.js';
 import type { DpopKey } from './dpop-key.js';
 
 /** A known HS256 secret, so attack tests can forge tokens "with our key". Never used outside tests. */
@@ -55,6 +58,8 @@ export async function startTestApp(options: TestAppOptions = {}) {
     config,
     dataDir,
     inject,
+    /** Resolves once every message handlers sent after answering has been written to the outbox. */
+    sendsSettled: () => app.sends.drain(),
     /** Moves the server's clock forward. */
     advance(seconds: number) {
       nowMs += seconds * 1000;
@@ -137,7 +142,18 @@ export function memorySession(response: LightMyRequestResponse) {
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
-/** Asserts the error envelope and returns it, so tests read `expectError(res, 401, 'token_revoked')`. */
-export function errorOf(response: LightMyRequestResponse) {
-  return { status: response.statusCode, ...(response.json() as { error: string; message: string }) };
+/**
+ * Asserts that the answer is the API's error envelope (JSON, exactly `error` and `message`, a
+ * known code answered with that code's own status) and returns it, so tests read
+ * `expect(errorOf(res)).toMatchObject({ status: 401, error: 'token_revoked' })`.
+ */
+export function errorOf(response: LightMyRequestResponse): { status: number; error: ErrorCode; message: string } {
+  expect(response.headers['content-type'], 'an error answer is JSON').toMatch(/^application\/json/);
+  const body: unknown = response.json();
+  expect(body, 'the error envelope').toEqual({ error: expect.any(String), message: expect.any(String) });
+  const { error, message } = body as { error: string; message: string };
+  expect(ERROR_CODES, 'a known error code').toContain(error);
+  const code = error as ErrorCode;
+  expect(response.statusCode, `the status of ${code}`).toBe(ERROR_TABLE[code].status);
+  return { status: response.statusCode, error: code, message };
 }

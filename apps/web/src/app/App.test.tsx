@@ -12,7 +12,7 @@ beforeAll(() => Promise.all([import('../features/auth/credential-rules'), import
 function renderPage(api: FakeApi) {
   const tab = openTab(api, createFakeBrowser().join());
   void tab.controller.start();
-  render(<App controller={tab.controller} requestLog={tab.requestLog} api={tab.api} />);
+  render(<App controller={tab.controller} requestLog={tab.requestLog} api={tab.api} sessions={tab.sessions} />);
   return { ...tab, user: userEvent.setup() };
 }
 
@@ -46,8 +46,10 @@ describe('login and register forms', () => {
     await fillIn(user, 'al', 'short');
     await user.click(screen.getByRole('button', { name: 'Log in' }));
 
-    expect(await screen.findByText('Use 3 to 64 characters.')).toBeTruthy();
-    expect(screen.getByText('Use at least 8 characters.')).toBeTruthy();
+    // Each problem is the field's own description, so a screen reader reads it with the field.
+    expect((await screen.findByText('Use 3 to 64 characters.')).id).toBe('username-problem');
+    expect(screen.getByText('Use at least 8 characters.').id).toBe('password-problem');
+    expect(screen.getByLabelText('Password').getAttribute('aria-describedby')).toContain('password-problem');
     expect(screen.getByLabelText('Username').getAttribute('aria-invalid')).toBe('true');
     expect(screen.getByLabelText('Username').getAttribute('aria-describedby')).toContain('username-problem');
     expect(document.activeElement).toBe(screen.getByLabelText('Username'));
@@ -55,7 +57,7 @@ describe('login and register forms', () => {
     await user.clear(screen.getByLabelText('Username'));
     await user.type(screen.getByLabelText('Username'), 'bad name!');
     await user.click(screen.getByRole('button', { name: 'Register' }));
-    expect(await screen.findByText('Use only letters, digits, and the characters _ . -')).toBeTruthy();
+    expect((await screen.findByText('Use only letters, digits, and the characters _ . -')).id).toBe('username-problem');
     expect(api.requests.filter((request) => request.path !== '/api/outbox')).toEqual([]); // the Outbox reads the mailbox, not the form
   });
 
@@ -82,7 +84,7 @@ describe('login and register forms', () => {
 
     const alert = await screen.findByRole('alert');
     expect(alert.textContent).toBe('invalid_credentials The username or password is wrong.');
-    expect(screen.getByLabelText('Username')).toBeTruthy();
+    expect(screen.getByLabelText('Username')).toHaveProperty('value', 'alice');
     expect(localStorage.length).toBe(0);
   });
 
@@ -120,14 +122,13 @@ describe('storage mode', () => {
     await user.click(screen.getByRole('radio', { name: /^HttpOnly cookie/ }));
 
     expect((await screen.findByRole('status')).textContent).toMatch(/You switched to cookie mode, so you were logged out of localStorage mode first/);
-    expect(screen.getByRole('group', { name: 'Storage mode' })).toBeTruthy();
-    expect(screen.getByRole('radio', { name: /^HttpOnly cookie/ })).toHaveProperty('checked', true);
+    expect(within(screen.getByRole('group', { name: 'Storage mode' })).getByRole('radio', { name: /^HttpOnly cookie/ })).toHaveProperty('checked', true);
     expect(localStorage.getItem(STORAGE_KEYS.accessToken)).toBeNull();
     expect(localStorage.getItem(STORAGE_KEYS.refreshToken)).toBeNull();
     expect(loggedRequests()[0]).toEqual(['POST /api/auth/logout', '204', 'Authorization header', 'not sent']);
 
     await logIn(user);
-    expect(api.requests.at(-1)?.body).toMatchObject({ mode: 'cookie' });
+    expect(api.requests.filter((request) => request.path === '/api/auth/login').at(-1)?.body).toMatchObject({ mode: 'cookie' });
     expect(api.cookieJar.get('access')).toMatch(/^eyJ/);
     expect(JSON.stringify({ ...localStorage })).not.toContain('eyJ');
   });
@@ -154,10 +155,12 @@ describe('request log', () => {
       ['GET /api/private', '401', 'none', 'not sent'],
       ['POST /api/auth/logout', '204', 'cookie', 'sent'],
       ['GET /api/private', '200', 'cookie', 'not sent'],
+      ['GET /api/auth/sessions', '200', 'cookie', 'not sent'], // the Sessions region lists them after each login
       ['POST /api/auth/login', '200', 'none', 'not sent'],
       ['POST /api/auth/logout', '204', 'Authorization header', 'not sent'],
       ['POST /api/auth/refresh', '200', 'refresh token in the body', 'not sent'],
       ['GET /api/private', '200', 'Authorization header', 'not sent'],
+      ['GET /api/auth/sessions', '200', 'Authorization header', 'not sent'],
       ['POST /api/auth/login', '200', 'none', 'not sent'],
     ]);
   });
@@ -171,7 +174,7 @@ describe('reload', () => {
 
     renderPage(api);
 
-    expect(screen.getByText('Restoring your session…')).toBeTruthy();
+    expect(within(screen.getByRole('region', { name: 'Your session' })).getByRole('status').textContent).toBe('Restoring your session…');
     expect(screen.queryByLabelText('Username')).toBeNull();
     expect((await screen.findByText(/Logged in as/)).textContent).toBe('Logged in as alice in localStorage mode.');
   });

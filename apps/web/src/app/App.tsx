@@ -12,6 +12,8 @@ import { TokenInspector } from '../features/inspector/components/TokenInspector'
 import { PrivateDataPanel } from '../features/private-data/components/PrivateDataPanel';
 import { RequestLogPanel } from '../features/request-log/components/RequestLogPanel';
 import type { RequestLog } from '../features/request-log/request-log-store';
+import { SessionsPanel } from '../features/sessions/components/SessionsPanel';
+import type { SessionsList } from '../features/sessions/sessions-list';
 import type { SessionController } from '../features/auth/session/session-controller';
 import type { ApiClient } from '../lib/api-client';
 import { readScriptVisibleCookies } from '../features/auth/strategies/strategy-catalog';
@@ -22,9 +24,11 @@ interface AppProps {
   requestLog: RequestLog;
   /** The one API client (the controller's too), for the single-use links and the outbox. */
   api: ApiClient;
+  /** The user's sessions on the server, listed in the Sessions region. */
+  sessions: SessionsList;
 }
 
-export function App({ controller, requestLog, api }: AppProps) {
+export function App({ controller, requestLog, api, sessions }: AppProps) {
   const session = useSyncExternalStore(controller.subscribe, controller.getState);
   const [links] = useState(() => createAccountLinks(api));
   const [rows] = useState(sideBySideRows);
@@ -67,6 +71,7 @@ export function App({ controller, requestLog, api }: AppProps) {
           serverClaims={serverClaims}
           nextRefreshAt={session.nextRefreshAt}
         />
+        <SessionsPanel sessions={sessions} userId={session.phase === 'signed-in' ? (session.user?.id ?? null) : null} />
         <OutboxPanel outbox={links.outbox} />
         <AttackLab mode={strategy.serverMode} signedIn={session.phase === 'signed-in'} api={api} nudge={controller.loadPrivateData} />
         <SideBySide rows={rows} api={api} record={requestLog.record} beforeRun={endOwnSession} />

@@ -132,7 +132,7 @@ export function createApiClient({
   /** `expected` names the schema of a successful answer; null for 204 No Content. */
   async function call<Name extends ResponseName>(
     attacher: CredentialAttacher,
-    method: 'GET' | 'POST',
+    method: 'GET' | 'POST' | 'DELETE',
     path: string,
     use: CredentialUse,
     expected: Name | null,
@@ -147,7 +147,7 @@ export function createApiClient({
       const payload = body || attachment.body ? { ...body, ...attachment.body } : undefined;
       const headers: Record<string, string> = { accept: 'application/json', ...attachment.headers };
       if (payload) headers['content-type'] = asText ? 'text/plain' : 'application/json';
-      let response: Response | null = null;
+      let response: Response | null;
       try {
         response = await send(url.origin === origin ? path : url.href, {
           method,
@@ -209,6 +209,9 @@ export function createApiClient({
     privateData: (attacher: CredentialAttacher) => call(attacher, 'GET', '/api/private', 'read', 'privateData'),
     logout: (attacher: CredentialAttacher) => call(attacher, 'POST', '/api/auth/logout', 'change', null),
     logoutEverywhere: (attacher: CredentialAttacher) => call(attacher, 'POST', '/api/auth/logout-all', 'change', null),
+    sessions: (attacher: CredentialAttacher) => call(attacher, 'GET', '/api/auth/sessions', 'read', 'sessionList'),
+    revokeSession: (attacher: CredentialAttacher, id: string) =>
+      call(attacher, 'DELETE', `/api/auth/sessions/${encodeURIComponent(id)}`, 'change', null),
     requestVerificationLink: (request: LinkRequest) =>
       call(NO_CREDENTIAL, 'POST', '/api/auth/verify-email/request', 'none', 'linkRequestAccepted', request),
     requestPasswordResetLink: (request: LinkRequest) =>

@@ -46,6 +46,7 @@ interface Session {
   revoked: boolean;
   refreshToken: string;
   spentRefreshTokens: Set<string>;
+  createdAt: number;
 }
 
 export interface RecordedRequest {
@@ -55,6 +56,9 @@ export interface RecordedRequest {
   credentials: RequestCredentials | undefined;
   body: Record<string, unknown> | undefined;
 }
+
+/** The path a fetch call asked for, whichever form its first argument took. */
+export const requestPath = (input: RequestInfo | URL): string => (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
 
 export function makeJwt(header: object, claims: object, signature = 'c2lnbmF0dXJl'): string {
   const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
@@ -266,6 +270,7 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
         revoked: false,
         refreshToken: '',
         spentRefreshTokens: new Set(),
+        createdAt: now(),
       };
       sessions.set(session.sid, session);
       return issue(session, request.credentials);
@@ -279,6 +284,29 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
       return json(200, { user, mode: auth.session.mode, expiresAt: new Date(auth.claims.exp * 1000).toISOString(), ...csrf });
     }
     if (route === 'GET /api/private') return json(200, { message: `Hello, ${user.username}.`, user, claims: auth.claims, via: auth.via });
+    if (route === 'GET /api/auth/sessions') {
+      const live = [...sessions.values()].filter((session) => session.userId === auth.session.userId && !session.revoked).reverse();
+      const at = (ms: number) => new Date(ms).toISOString();
+      return json(200, {
+        sessions: live.map((session) => ({
+          id: session.sid,
+          current: session === auth.session,
+          mode: session.mode,
+          createdAt: at(session.createdAt),
+          lastUsedAt: at(session.createdAt),
+          expiresAt: at(session.createdAt + 7 * 24 * 3600 * 1000),
+          userAgent: `Fake browser ${session.sid}`,
+          ip: '127.0.0.1',
+        })),
+      });
+    }
+    if (method === 'DELETE' && path.startsWith('/api/auth/sessions/')) {
+      if (csrfFails(request, auth.via, auth.session)) return problem(403, 'csrf_failed');
+      const target = sessions.get(decodeURIComponent(path.slice('/api/auth/sessions/'.length)));
+      if (!target || target.userId !== auth.session.userId || target.revoked) return problem(404, 'not_found');
+      target.revoked = true;
+      return new Response(null, { status: 204 });
+    }
     if (route === 'POST /api/auth/logout' || route === 'POST /api/auth/logout-all') {
       if (csrfFails(request, auth.via, auth.session)) return problem(403, 'csrf_failed');
       for (const session of sessions.values()) {
@@ -293,7 +321,7 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
   const fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const request: RecordedRequest = {
       method: init.method ?? 'GET',
-      path: String(input),
+      path: requestPath(input),
       headers: new Headers(init.headers),
       credentials: init.credentials,
       body: typeof init.body === 'string' ? JSON.parse(init.body) : undefined,
@@ -312,6 +340,18 @@ export function createFakeApi({ accessTtl = 60, now = () => Date.now(), outboxPa
     /** Adds an account directly, as an earlier visit would have. */
     addUser(username: string, password: string, email?: string) {
       users.set(username, { id: `user-${++counter}`, password, ...(email === undefined ? {} : { email }) });
+    },
+    /** Logs a user in from "another browser": a session the page did not create. */
+    addSessionElsewhere(username: string, mode: CredentialMode = 'header') {
+      const user = users.get(username);
+      if (!user) throw new Error(`no user ${username}`);
+      const session: Session = { sid: `sid-${++counter}`, userId: user.id, username, csrfToken: `csrf-${counter}`, revoked: false, refreshToken: '', spentRefreshTokens: new Set(), mode, createdAt: now() };
+      sessions.set(session.sid, session);
+      return { id: session.sid, isRevoked: () => session.revoked };
+    },
+    /** Revokes every session of a user, as another browser could. */
+    revokeSessionsOf(username: string) {
+      for (const session of sessions.values()) if (session.username === username) session.revoked = true;
     },
     /** Lets every link sent so far run out, as fifteen minutes would. */
     expireLinks() {

@@ -3,6 +3,7 @@ import { createTabLocalLock, type TabChannel, type TabMessage, type TabSync } fr
 import { readPreferredStrategy, savePreferredStrategy } from '../features/auth/strategies/preferred-strategy';
 import { createStrategies } from '../features/auth/strategies/strategy-catalog';
 import { createRequestLog } from '../features/request-log/request-log-store';
+import { createPageSessionsList } from '../features/sessions/sessions-list';
 import { createApiClient } from '../lib/api-client';
 import type { DpopKeyStore } from '../features/auth/strategies/dpop-key-store';
 import type { FakeApi } from './fake-api';
@@ -53,7 +54,8 @@ export function openTab(api: FakeApi, tabs: TabSync, { session = new MemoryStora
     preferredStrategy: { read: readPreferredStrategy, save: savePreferredStrategy },
     tabs,
   });
-  return { controller, requestLog, api: client, strategies, sessionStorage: session };
+  const sessions = createPageSessionsList(client, { ...controller, strategy: controller.activeStrategy });
+  return { controller, requestLog, api: client, strategies, sessionStorage: session, sessions };
 }
 
 /** A Storage of one tab (jsdom has one sessionStorage for the whole test file). */

@@ -16,8 +16,8 @@ const parseInt8: ValueParser = (value) => Number(value);
 export const pgTypes: CustomTypesConfig = {
   getTypeParser: (oid: number, format?: 'text' | 'binary'): ValueParser => {
     if (oid === INT8) return parseInt8;
-    const builtIn: ValueParser = defaultTypes.getTypeParser(oid, format);
-    return builtIn;
+    // pg types its own parsers as returning any; each returns some parsed value.
+    return defaultTypes.getTypeParser(oid, format) as ValueParser;
   },
 };
 

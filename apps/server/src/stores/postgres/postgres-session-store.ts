@@ -4,6 +4,7 @@ import type { RotationResult, SessionRecord, SessionStore, StoreLog } from '../t
 import type { RevocationNotice } from '../revocation/confirmations.js';
 import { query, transaction, type Queryable } from './postgres-connection.js';
 import { COUNT_LISTENERS_SQL, createPostgresRevocationFeed, REVOCATION_CHANNEL } from './postgres-revocation-feed.js';
+import { VIEW_DEFAULTS } from '../revocation/revocation-view.js';
 
 export interface PostgresSessionStoreOptions {
   url: string;
@@ -17,9 +18,6 @@ export interface PostgresSessionStoreOptions {
   log?: StoreLog | undefined;
 }
 
-const DEFAULT_SESSION_CACHE_SIZE = 10_000;
-const DEFAULT_HEARTBEAT_MS = 1_000;
-const DEFAULT_CONFIRMATION_TIMEOUT_MS = 100;
 /** NOTIFY payloads must stay under 8000 bytes: a long list of revoked ids goes in several messages. */
 const IDS_PER_MESSAGE = 150;
 
@@ -80,9 +78,9 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
     pool,
     accessTokenTtlMs,
     now: options.now,
-    sessionCacheSize: options.sessionCacheSize ?? DEFAULT_SESSION_CACHE_SIZE,
-    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    confirmationTimeoutMs: options.confirmationTimeoutMs ?? DEFAULT_CONFIRMATION_TIMEOUT_MS,
+    sessionCacheSize: options.sessionCacheSize ?? VIEW_DEFAULTS.sessionCacheSize,
+    heartbeatMs: options.heartbeatMs ?? VIEW_DEFAULTS.heartbeatMs,
+    confirmationTimeoutMs: options.confirmationTimeoutMs ?? VIEW_DEFAULTS.confirmationTimeoutMs,
     log: options.log,
   });
   const { view } = feed;

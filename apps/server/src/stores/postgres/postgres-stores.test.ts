@@ -23,7 +23,7 @@ const ACCESS_TTL_MS = 60_000;
 const HOUR = 60 * 60 * 1000;
 
 const databases: TestDatabase[] = [];
-const cleanups: Array<() => Promise<unknown> | unknown> = [];
+const cleanups: Array<() => unknown> = []; // each may return a promise: awaited
 afterAll(async () => {
   for (const cleanup of cleanups.reverse()) await cleanup();
   await Promise.all(databases.map((database) => database.drop()));
@@ -92,7 +92,7 @@ describe('PostgreSQL migrations', () => {
       const results = await Promise.all(pools.map((connections) => migrate(connections)));
       expect(results.map((result) => result.from).sort()).toEqual([0, LATEST_SCHEMA_VERSION, LATEST_SCHEMA_VERSION]);
       expect(results.every((result) => result.to === LATEST_SCHEMA_VERSION)).toBe(true);
-      const { rows } = await pools[0]!.query('SELECT version FROM jwt_lab_schema');
+      const { rows } = await pools[0].query('SELECT version FROM jwt_lab_schema');
       expect(rows).toEqual([{ version: LATEST_SCHEMA_VERSION }]);
       await Promise.all(pools.map((connections) => connections.end()));
     }

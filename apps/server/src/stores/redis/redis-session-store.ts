@@ -4,6 +4,7 @@ import { StoreUnavailableError, type RotationResult, type SessionRecord, type Se
 import { redisCommand } from './redis-command.js';
 import { createSessionScript, recordUseScript, revokeSessionScript, revokeUserSessionsScript, rotateRefreshScript } from './redis-scripts.js';
 import { createRedisRevocationFeed } from './redis-revocation-feed.js';
+import { VIEW_DEFAULTS } from '../revocation/revocation-view.js';
 
 export interface RedisSessionStoreOptions {
   client: Redis;
@@ -19,9 +20,6 @@ export interface RedisSessionStoreOptions {
   log?: StoreLog | undefined;
 }
 
-const DEFAULT_SESSION_CACHE_SIZE = 10_000;
-const DEFAULT_HEARTBEAT_MS = 1_000;
-const DEFAULT_CONFIRMATION_TIMEOUT_MS = 100;
 
 /** The key names of one prefix; scripts derive the per-session and per-user ones the same way. */
 export function redisSessionKeys(prefix: string) {
@@ -65,9 +63,9 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
     channel: keys.channel,
     revokedKey: keys.revoked,
     accessTokenTtlMs,
-    sessionCacheSize: options.sessionCacheSize ?? DEFAULT_SESSION_CACHE_SIZE,
-    heartbeatMs: options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
-    confirmationTimeoutMs: options.confirmationTimeoutMs ?? DEFAULT_CONFIRMATION_TIMEOUT_MS,
+    sessionCacheSize: options.sessionCacheSize ?? VIEW_DEFAULTS.sessionCacheSize,
+    heartbeatMs: options.heartbeatMs ?? VIEW_DEFAULTS.heartbeatMs,
+    confirmationTimeoutMs: options.confirmationTimeoutMs ?? VIEW_DEFAULTS.confirmationTimeoutMs,
     log: options.log,
   });
 

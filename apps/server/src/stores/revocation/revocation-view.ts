@@ -5,6 +5,20 @@ import type { SessionRecord, StoreLog } from '../types.js';
 import { createConfirmations } from './confirmations.js';
 import { createTrustState } from './trust-state.js';
 
+/** What every engine's view starts with unless told otherwise. */
+export const VIEW_DEFAULTS = {
+  /** Sessions kept in memory; the oldest leave first. */
+  sessionCacheSize: 10_000,
+  /** How often both connections are pinged; one that does not answer within that time fails the view. */
+  heartbeatMs: 1_000,
+  /**
+   * The longest a revocation waits for the other instances to confirm. Alive instances confirm in
+   * about a millisecond, busy ones in tens; one that has not confirmed within a second is hung or
+   * gone, and its own heartbeat fails it closed soon after.
+   */
+  confirmationTimeoutMs: 1_000,
+};
+
 // What one instance knows without asking its session store: the revoked session ids, a bounded
 // cache of sessions it has seen, and whether to trust both (trust-state.ts). The engine's feed
 // (Redis pub/sub, PostgreSQL LISTEN/NOTIFY) delivers revocation messages to `receive` and drives

@@ -1,4 +1,5 @@
 import { StoreUnavailableError, type AttemptStore, type SeenProofStore, type SpentLinkStore, type SessionRecord, type SessionStore, type Stores, type UserRecord, type UserStore } from '../types.js';
+import { createBoundedMap } from '../../collections/bounded-map.js';
 import { createFileKeyStorage } from '../../tokens/file-key-storage.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
 
@@ -89,16 +90,13 @@ const SESSION_CACHE_SIZE = 10_000;
  * behind this memory (docs/decisions/008).
  */
 function createSessionCache() {
-  const sessions = new Map<string, SessionRecord>();
+  const sessions = createBoundedMap<string, SessionRecord>({ capacity: SESSION_CACHE_SIZE });
   return {
     get(id: string): SessionRecord | undefined {
       const session = sessions.get(id);
       return session && { ...session };
     },
-    remember(session: SessionRecord) {
-      if (sessions.size >= SESSION_CACHE_SIZE) sessions.delete(sessions.keys().next().value!);
-      sessions.set(session.id, { ...session });
-    },
+    remember: (session: SessionRecord) => sessions.set(session.id, { ...session }),
     forget: (id: string) => void sessions.delete(id),
     forgetAll: () => sessions.clear(),
   };

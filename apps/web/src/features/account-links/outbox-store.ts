@@ -2,7 +2,7 @@ import type { OutboxMessage } from '@jwt-lab/shared';
 import type { ApiClient } from '../../lib/api-client';
 
 export interface OutboxState {
-  /** `off` once the server says it has no outbox page (404: OUTBOX_PAGE is off, as in production). */
+  /** `off` once the server says it has no outbox page (200 `enabled: false`: OUTBOX_PAGE is off, as in production). */
   availability: 'unknown' | 'on' | 'off';
   /** Newest first. */
   messages: readonly OutboxMessage[];

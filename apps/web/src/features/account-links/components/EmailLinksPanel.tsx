@@ -14,7 +14,8 @@ export function EmailLinksPanel({ links }: { links: AccountLinks }) {
   const [busy, setBusy] = useState(false);
 
   async function send(kind: LinkKind, form: HTMLFormElement) {
-    const email = String(new FormData(form).get('email') ?? '').trim();
+    const entered = new FormData(form).get('email');
+    const email = typeof entered === 'string' ? entered.trim() : '';
     const { findEmailProblem } = await import('../link-rules');
     const found = findEmailProblem(email);
     setProblem(found);

@@ -114,20 +114,19 @@ function LandedLinkPanel({ link, links, onPasswordReset, onClose }: LandingProps
 
 function NewPasswordForm({ busy, onSubmit }: { busy: boolean; onSubmit: (password: string) => Promise<void> }) {
   const [problem, setProblem] = useState<string | undefined>();
+  async function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const entered = new FormData(form).get('new-password');
+    const password = typeof entered === 'string' ? entered : '';
+    const { findNewPasswordProblem } = await import('../link-rules');
+    const found = findNewPasswordProblem(password);
+    setProblem(found);
+    if (found) form.querySelector<HTMLInputElement>('#new-password')?.focus();
+    else await onSubmit(password);
+  }
   return (
-    <form
-      noValidate
-      onSubmit={async (event: FormEvent<HTMLFormElement>) => {
-        event.preventDefault();
-        const form = event.currentTarget;
-        const password = String(new FormData(form).get('new-password') ?? '');
-        const { findNewPasswordProblem } = await import('../link-rules');
-        const found = findNewPasswordProblem(password);
-        setProblem(found);
-        if (found) form.querySelector<HTMLInputElement>('#new-password')?.focus();
-        else await onSubmit(password);
-      }}
-    >
+    <form noValidate onSubmit={(event) => void submit(event)}>
       <p>Choose a new password for the account this link was sent for. The link works once, and it is no longer in the address bar.</p>
       <FormField
         id="new-password"

@@ -274,6 +274,13 @@ describe('the other strategies through the whole session', () => {
     const reloaded = openTab(api, browser.join(), { session: tabStorage });
     await reloaded.controller.start();
     expect(reloaded.controller.getState()).toMatchObject({ phase: 'signed-in', user: { username: 'alice' } });
+
+    // The other tab logs in on its own; a logout here is not its logout.
+    await other.controller.logIn('alice', 'password1');
+    await reloaded.controller.logOut();
+    await settle();
+    expect(other.controller.getState()).toMatchObject({ phase: 'signed-in', notice: { tone: 'info' } });
+    expect(other.controller.getState().notice?.text).not.toContain('another tab');
   });
 
   it('DPoP: logs in with a proof, loads private data with a fresh proof, and the token is bound to the key', async () => {

@@ -174,10 +174,13 @@ export function createSessionController({ api, strategies, preferredStrategy, ta
   function onTabMessage(message: TabMessage) {
     if (message.strategy !== state.strategy) return;
     const strategy = active();
+    // A strategy whose tabs each keep their own session (sessionStorage) hears nothing from the others.
+    if (!strategy.sharedWithOtherTabs) return;
     if (message.type === 'signed-out') {
-      // Only when the session this tab holds is the one that ended: a sessionStorage tab keeps its own.
-      // The sender already cleared the shared storage; clearing again could wipe a newer login.
-      if (state.phase !== 'signed-out' && !strategy.read() && !strategy.restorable()) {
+      // Decided from the message, not from storage: another tab's writes reach this one's storage
+      // later than its messages do. The sender already cleared the shared storage; clearing again
+      // could wipe a newer login.
+      if (state.phase !== 'signed-out') {
         clearTimeout(refreshTimer);
         update({ phase: 'signed-out', user: null, credential: null, notice: notices.otherTab, nextRefreshAt: null });
       }

@@ -35,6 +35,7 @@ export function createCookieStrategy(storage: Storage, { recordKey = COOKIE_SESS
   return {
     id: 'cookie',
     serverMode: 'cookie',
+    sharedWithOtherTabs: true,
     description: {
       label: 'HttpOnly cookie + CSRF token',
       short: 'cookie',

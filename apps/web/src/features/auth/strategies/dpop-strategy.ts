@@ -48,6 +48,7 @@ export function createDpopStrategy({ storage, keys = createIndexedDbKeyStore(), 
   return {
     id: 'dpop',
     serverMode: 'dpop',
+    sharedWithOtherTabs: true,
     description: {
       label: 'DPoP: token bound to a key the page cannot export',
       short: 'DPoP',

@@ -31,6 +31,7 @@ export function createMemoryStrategy(readCookies: () => string = () => document.
   return {
     id: 'memory',
     serverMode: 'memory',
+    sharedWithOtherTabs: true,
     description: {
       label: 'Memory + refresh cookie',
       short: 'memory',

@@ -49,6 +49,11 @@ export interface PageStrategy extends LoginAttacher {
   readonly id: StrategyId;
   readonly serverMode: CredentialMode;
   readonly description: StrategyDescription;
+  /**
+   * Whether the other tabs of the origin hold the same session (localStorage, cookies, IndexedDB)
+   * or each tab its own (sessionStorage): what a logout or login in one tab means for the others.
+   */
+  readonly sharedWithOtherTabs: boolean;
   /** The credential this page can use right now, or null. */
   read(): StoredCredential | null;
   /**

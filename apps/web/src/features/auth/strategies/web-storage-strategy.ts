@@ -38,6 +38,7 @@ export function createWebStorageStrategy(id: 'localStorage' | 'sessionStorage', 
   return {
     id,
     serverMode: 'header',
+    sharedWithOtherTabs: id === 'localStorage',
     description: DESCRIPTIONS[id],
     read,
     restorable: () => read() !== null,
