@@ -4,6 +4,7 @@ import type { RevocationNotice } from '../revocation/confirmations.js';
 import { query, transaction, type Queryable } from './postgres-connection.js';
 import { COUNT_LISTENERS_SQL, createPostgresRevocationFeed, REVOCATION_CHANNEL } from './postgres-revocation-feed.js';
 import { VIEW_DEFAULTS } from '../revocation/revocation-view.js';
+import { confirmedRevocation, findRemembered, rememberRotation, rememberUse } from '../revocation/remembered-sessions.js';
 import { SESSION_COLUMNS, sessionFromRow, type SessionRow } from '../sql-rows.js';
 
 export interface PostgresSessionStoreOptions {
@@ -54,11 +55,11 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
     log: options.log,
   });
   const { view } = feed;
-  const { trust, confirmations } = view;
+  const { trust } = view;
 
-  /** A write that may revoke: confirmed by every listening instance before it returns (../revocation/confirmations.ts). */
+  /** A write that may revoke: confirmed by every listening instance before it returns. */
   function revoking<T>(run: (notice: RevocationNotice) => Promise<{ value: T; revokedIds: string[]; receivers: number }>, now: number): Promise<T> {
-    return confirmations.confirmRevocation(run, (reply) => reply, (ids) => view.noteRevoked(ids, now));
+    return confirmedRevocation(view, run, (reply) => reply, now);
   }
 
   const sessions = {
@@ -74,14 +75,10 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
 
     async find(id) {
       trust.assertCurrent();
-      const known = view.recall(id);
-      if (known) return known;
-      const epoch = trust.epoch;
-      const [row] = await query<SessionRow>(pool, `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]);
-      if (!row) return undefined;
-      const session = sessionFromRow(row);
-      view.remember(session, epoch);
-      return view.withRevocation(session);
+      return findRemembered(view, id, async () => {
+        const [row] = await query<SessionRow>(pool, `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]);
+        return row && sessionFromRow(row);
+      });
     },
 
     async rotateRefreshToken(id, presentedJti, next, now) {
@@ -113,8 +110,7 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
           }),
         now,
       );
-      const cached = view.recall(id);
-      if (result === 'rotated' && cached) view.remember({ ...cached, refreshJti: next.jti, expiresAt: next.expiresAt });
+      rememberRotation(view, id, result, next);
       return result;
     },
 
@@ -159,8 +155,7 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
     async recordUse(id, at) {
       trust.assertCurrent();
       await query(pool, 'UPDATE sessions SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2', [id, at]);
-      const cached = view.recall(id);
-      if (cached && cached.lastUsedAt < at) view.remember({ ...cached, lastUsedAt: at });
+      rememberUse(view, id, at);
     },
 
     // Revoked sessions stay until they expire: a resynchronisation reads the recent revocations from them.
