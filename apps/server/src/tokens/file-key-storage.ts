@@ -7,17 +7,12 @@ import { KeyRingError, keyRingName, parseStoredKeyRing, type StoredKeyRing } fro
 
 /** One file per document under DATA_DIR/keys, mode 0600 (the folder 0700). */
 export function createFileKeyStorage(dataDir: string) {
-  const fileOf = (name: string) => path.join(dataDir, 'keys', `${name}.json`);
+  const fileOf = (name: string) => documentFile(dataDir, name);
 
   async function read(name: string): Promise<StoredDocument | undefined> {
     const file = fileOf(name);
-    let text: string;
-    try {
-      text = await readFile(file, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    const text = await readTextIfPresent(file);
+    if (text === undefined) return undefined;
     try {
       return { document: JSON.parse(text), version: await fileVersion(file) };
     } catch {
@@ -50,6 +45,18 @@ export function createFileKeyStorage(dataDir: string) {
   } satisfies KeyStorage;
 }
 
+const documentFile = (dataDir: string, name: string) => path.join(dataDir, 'keys', `${name}.json`);
+
+/** The file's text, or undefined when there is no such file; any other failure is thrown. */
+async function readTextIfPresent(file: string): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+}
+
 /** Replaces the file in one step (write aside, then rename), so a reader never sees half a document. */
 async function writeDocument(file: string, document: unknown): Promise<void> {
   await mkdir(path.dirname(file), { recursive: true, mode: 0o700 });
@@ -66,17 +73,11 @@ async function fileVersion(file: string): Promise<string> {
 
 // For tests and tools that handle the keyring file of a DATA_DIR directly.
 
-export const keyRingFile = (dataDir: string, alg: JwtAlgorithm) => path.join(dataDir, 'keys', `${keyRingName(alg)}.json`);
+export const keyRingFile = (dataDir: string, alg: JwtAlgorithm) => documentFile(dataDir, keyRingName(alg));
 
 export async function readStoredKeyRing(file: string): Promise<StoredKeyRing | undefined> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-  return parseStoredKeyRing(JSON.parse(text), file);
+  const text = await readTextIfPresent(file);
+  return text === undefined ? undefined : parseStoredKeyRing(JSON.parse(text), file);
 }
 
 export const writeStoredKeyRing = (file: string, ring: StoredKeyRing) => writeDocument(file, ring);

@@ -61,6 +61,25 @@ async function loginAs(t: TestApp, mode: CredentialMode, headers: Record<string,
   return t.inject({ method: 'POST', url: '/api/auth/login', headers, payload: { username, password: 'correct horse battery', mode } });
 }
 
+/**
+ * A page in cookie mode after `loginResponse`: its cookies in a jar, and the CSRF token from the
+ * login body sent with every request (without it where the client's own proof is left out).
+ */
+function cookieSessionAfter(loginResponse: LightMyRequestResponse): StrategySession {
+  const { csrfToken } = loginResponse.json<Body>();
+  const { jar, absorb } = cookieJar();
+  absorb(loginResponse);
+  const withToken = { ...SAME_ORIGIN, 'x-csrf-token': csrfToken! };
+  return {
+    loginResponse,
+    request: async () => ({ headers: withToken, cookies: { ...jar } }),
+    requestWithoutOwnProof: async () => ({ headers: SAME_ORIGIN, cookies: { ...jar } }),
+    refreshRequest: async () => ({ headers: withToken, cookies: { ...jar } }),
+    refreshWithoutOwnProof: async () => ({ headers: SAME_ORIGIN, cookies: { ...jar } }),
+    absorb,
+  };
+}
+
 /** Bodies carry `{accessToken, refreshToken?, csrfToken?}` depending on the strategy. */
 type Body = { accessToken?: string; refreshToken?: string; csrfToken?: string };
 
@@ -92,18 +111,7 @@ export const cookieClient: StrategyClient = {
   cookies: { jwtlab_access: { httpOnly: true, path: '/api' }, jwtlab_refresh: { httpOnly: true, path: '/api/auth/refresh' } },
   async login(t) {
     const loginResponse = await loginAs(t, 'cookie', SAME_ORIGIN);
-    const { csrfToken } = loginResponse.json<Body>();
-    const { jar, absorb } = cookieJar();
-    absorb(loginResponse);
-    const withToken = { ...SAME_ORIGIN, 'x-csrf-token': csrfToken! };
-    return {
-      loginResponse,
-      request: async () => ({ headers: withToken, cookies: { ...jar } }),
-      requestWithoutOwnProof: async () => ({ headers: SAME_ORIGIN, cookies: { ...jar } }),
-      refreshRequest: async () => ({ headers: withToken, cookies: { ...jar } }),
-      refreshWithoutOwnProof: async () => ({ headers: SAME_ORIGIN, cookies: { ...jar } }),
-      absorb,
-    };
+    return cookieSessionAfter(loginResponse);
   },
 };
 
@@ -175,18 +183,7 @@ export const weakenedCookieClient: StrategyClient = {
       headers: SAME_ORIGIN,
       payload: { username, password: 'correct horse battery', weaken: ['no-origin-check'] },
     });
-    const { csrfToken } = loginResponse.json<Body>();
-    const { jar, absorb } = cookieJar();
-    absorb(loginResponse);
-    const withToken = { ...SAME_ORIGIN, 'x-csrf-token': csrfToken! };
-    return {
-      loginResponse,
-      request: async () => ({ headers: withToken, cookies: { ...jar } }),
-      requestWithoutOwnProof: async () => ({ headers: SAME_ORIGIN, cookies: { ...jar } }),
-      refreshRequest: async () => ({ headers: withToken, cookies: { ...jar } }),
-      refreshWithoutOwnProof: async () => ({ headers: SAME_ORIGIN, cookies: { ...jar } }),
-      absorb,
-    };
+    return cookieSessionAfter(loginResponse);
   },
 };
 

@@ -1,5 +1,6 @@
 import { Client, type Pool } from 'pg';
 import { createRevocationView } from '../revocation/revocation-view.js';
+import { startHeartbeat } from '../revocation/heartbeat.js';
 import type { StoreLog } from '../types.js';
 import { connectionOptions, query } from './postgres-connection.js';
 
@@ -47,7 +48,6 @@ export function createPostgresRevocationFeed(options: PostgresRevocationFeedOpti
   let stopped = false;
   let reconnectDelay = 100;
   let reconnectTimer: NodeJS.Timeout | undefined;
-  let heartbeatInFlight = false;
   let listenerPid: number | undefined;
 
   function scheduleReconnect() {
@@ -100,20 +100,12 @@ export function createPostgresRevocationFeed(options: PostgresRevocationFeedOpti
     }
   }
 
-  // A connection can die without a FIN (a cut cable, a frozen host): a ping that gets no answer
-  // within a heartbeat fails the view, and a new connection resynchronises it.
-  const heartbeat = setInterval(() => {
+  // A ping that gets no answer within a heartbeat fails the view, and a new connection resynchronises it.
+  const heartbeat = startHeartbeat(heartbeatMs, () => {
     const client = listener;
-    if (!trust.isCurrent || !client || heartbeatInFlight) return;
-    heartbeatInFlight = true;
-    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('heartbeat timed out')), heartbeatMs).unref());
-    Promise.race([client.query('SELECT 1'), deadline])
-      .catch(() => lose(client, 'got no answer from PostgreSQL'))
-      .finally(() => {
-        heartbeatInFlight = false;
-      });
-  }, heartbeatMs);
-  heartbeat.unref();
+    if (!trust.isCurrent || !client) return undefined;
+    return { ping: () => client.query('SELECT 1'), onNoAnswer: () => lose(client, 'got no answer from PostgreSQL') };
+  });
 
   return {
     view,

@@ -1,10 +1,11 @@
 import type { Pool } from 'pg';
-import type { CredentialMode } from '@jwt-lab/shared';
-import type { RotationResult, SessionRecord, SessionStore, StoreLog } from '../types.js';
+import type { RotationResult, SessionStore, StoreLog } from '../types.js';
 import type { RevocationNotice } from '../revocation/confirmations.js';
 import { query, transaction, type Queryable } from './postgres-connection.js';
 import { COUNT_LISTENERS_SQL, createPostgresRevocationFeed, REVOCATION_CHANNEL } from './postgres-revocation-feed.js';
 import { VIEW_DEFAULTS } from '../revocation/revocation-view.js';
+import { confirmedRevocation, findRemembered, rememberRotation, rememberUse } from '../revocation/remembered-sessions.js';
+import { SESSION_COLUMNS, sessionFromRow, type SessionRow } from '../sql-rows.js';
 
 export interface PostgresSessionStoreOptions {
   url: string;
@@ -20,36 +21,6 @@ export interface PostgresSessionStoreOptions {
 
 /** NOTIFY payloads must stay under 8000 bytes: a long list of revoked ids goes in several messages. */
 const IDS_PER_MESSAGE = 150;
-
-interface SessionRow {
-  id: string;
-  user_id: string;
-  mode: CredentialMode;
-  csrf_token: string;
-  refresh_jti: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  device: string;
-  ip: string;
-  last_used_at: number;
-}
-
-const SESSION_COLUMNS = 'id, user_id, mode, csrf_token, refresh_jti, created_at, expires_at, revoked_at, device, ip, last_used_at';
-
-const toSession = (row: SessionRow): SessionRecord => ({
-  id: row.id,
-  userId: row.user_id,
-  mode: row.mode,
-  csrfToken: row.csrf_token,
-  refreshJti: row.refresh_jti,
-  createdAt: row.created_at,
-  expiresAt: row.expires_at,
-  revokedAt: row.revoked_at,
-  device: row.device,
-  ip: row.ip,
-  lastUsedAt: row.last_used_at,
-});
 
 /**
  * Revokes inside the caller's transaction: counts the listening instances and queues the NOTIFY
@@ -84,11 +55,11 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
     log: options.log,
   });
   const { view } = feed;
-  const { trust, confirmations } = view;
+  const { trust } = view;
 
-  /** A write that may revoke: confirmed by every listening instance before it returns (../revocation/confirmations.ts). */
+  /** A write that may revoke: confirmed by every listening instance before it returns. */
   function revoking<T>(run: (notice: RevocationNotice) => Promise<{ value: T; revokedIds: string[]; receivers: number }>, now: number): Promise<T> {
-    return confirmations.confirmRevocation(run, (reply) => reply, (ids) => view.noteRevoked(ids, now));
+    return confirmedRevocation(view, run, (reply) => reply, now);
   }
 
   const sessions = {
@@ -104,14 +75,10 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
 
     async find(id) {
       trust.assertCurrent();
-      const known = view.recall(id);
-      if (known) return known;
-      const epoch = trust.epoch;
-      const [row] = await query<SessionRow>(pool, `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]);
-      if (!row) return undefined;
-      const session = toSession(row);
-      view.remember(session, epoch);
-      return view.withRevocation(session);
+      return findRemembered(view, id, async () => {
+        const [row] = await query<SessionRow>(pool, `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = $1`, [id]);
+        return row && sessionFromRow(row);
+      });
     },
 
     async rotateRefreshToken(id, presentedJti, next, now) {
@@ -143,8 +110,7 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
           }),
         now,
       );
-      const cached = view.recall(id);
-      if (result === 'rotated' && cached) view.remember({ ...cached, refreshJti: next.jti, expiresAt: next.expiresAt });
+      rememberRotation(view, id, result, next);
       return result;
     },
 
@@ -183,14 +149,13 @@ export function createPostgresSessionStore(options: PostgresSessionStoreOptions)
         `SELECT ${SESSION_COLUMNS} FROM sessions WHERE user_id = $1 AND revoked_at IS NULL AND expires_at > $2 ORDER BY created_at DESC, id`,
         [userId, now],
       );
-      return rows.map(toSession).map(view.withRevocation).filter((session) => session.revokedAt === null);
+      return rows.map(sessionFromRow).map(view.withRevocation).filter((session) => session.revokedAt === null);
     },
 
     async recordUse(id, at) {
       trust.assertCurrent();
       await query(pool, 'UPDATE sessions SET last_used_at = $2 WHERE id = $1 AND last_used_at < $2', [id, at]);
-      const cached = view.recall(id);
-      if (cached && cached.lastUsedAt < at) view.remember({ ...cached, lastUsedAt: at });
+      rememberUse(view, id, at);
     },
 
     // Revoked sessions stay until they expire: a resynchronisation reads the recent revocations from them.

@@ -1,26 +1,7 @@
 import type { Pool } from 'pg';
-import type { AttemptStore, SpentLinkStore, UserRecord, UserStore } from '../types.js';
+import type { AttemptStore, SpentLinkStore, UserStore } from '../types.js';
 import { query } from './postgres-connection.js';
-
-interface UserRow {
-  id: string;
-  username: string;
-  password_hash: string;
-  created_at: number;
-  email: string | null;
-  email_verified_at: number | null;
-}
-
-const toUser = (row: UserRow): UserRecord => ({
-  id: row.id,
-  username: row.username,
-  passwordHash: row.password_hash,
-  createdAt: row.created_at,
-  email: row.email,
-  emailVerifiedAt: row.email_verified_at,
-});
-
-const USER_COLUMNS = 'id, username, password_hash, created_at, email, email_verified_at';
+import { USER_COLUMNS, userFromRow, type UserRow } from '../sql-rows.js';
 
 /** Accounts shared by every instance on the database; usernames unique regardless of case (a unique index on lower(username)). */
 export function createPostgresUserStore({ pool }: { pool: Pool }) {
@@ -36,15 +17,15 @@ export function createPostgresUserStore({ pool }: { pool: Pool }) {
     },
     async findByUsername(username) {
       const [row] = await query<UserRow>(pool, `SELECT ${USER_COLUMNS} FROM users WHERE lower(username) = lower($1)`, [username]);
-      return row && toUser(row);
+      return row && userFromRow(row);
     },
     async findById(id) {
       const [row] = await query<UserRow>(pool, `SELECT ${USER_COLUMNS} FROM users WHERE id = $1`, [id]);
-      return row && toUser(row);
+      return row && userFromRow(row);
     },
     async findByEmail(email) {
       const rows = await query<UserRow>(pool, `SELECT ${USER_COLUMNS} FROM users WHERE lower(email) = lower($1) ORDER BY created_at, id`, [email]);
-      return rows.map(toUser);
+      return rows.map(userFromRow);
     },
     async markEmailVerified(id, at) {
       await query(pool, 'UPDATE users SET email_verified_at = $2 WHERE id = $1', [id, at]);

@@ -1,5 +1,6 @@
 import type { Redis } from 'ioredis';
 import { createRevocationView } from '../revocation/revocation-view.js';
+import { startHeartbeat } from '../revocation/heartbeat.js';
 import type { StoreLog } from '../types.js';
 
 export interface RedisRevocationFeedOptions {
@@ -34,7 +35,6 @@ export function createRedisRevocationFeed(options: RedisRevocationFeedOptions) {
   const { trust } = view;
   const ownConfirmations = confirmationChannel(view.instanceId);
   let stopped = false;
-  let heartbeatInFlight = false;
   let retryTimer: NodeJS.Timeout | undefined;
 
   function onMessage(receivedOn: string, text: string) {
@@ -74,25 +74,21 @@ export function createRedisRevocationFeed(options: RedisRevocationFeedOptions) {
   }
   subscriber.on('message', onMessage);
 
-  // A connection can die without a FIN (a cut cable, a frozen host): a ping that gets no answer
-  // fails the view within about two heartbeats, and reconnecting both resynchronises it.
-  const heartbeat = setInterval(() => {
-    if (!trust.isCurrent || heartbeatInFlight) return;
-    heartbeatInFlight = true;
+  // A ping that gets no answer fails the view within about two heartbeats, and reconnecting both
+  // resynchronises it.
+  const heartbeat = startHeartbeat(heartbeatMs, () => {
+    if (!trust.isCurrent) return undefined;
     const started = trust.epoch;
-    const deadline = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('heartbeat timed out')), heartbeatMs).unref());
-    Promise.race([Promise.all([client.ping(), subscriber.ping()]), deadline])
-      .catch(() => {
+    return {
+      ping: () => Promise.all([client.ping(), subscriber.ping()]),
+      onNoAnswer: () => {
         if (started !== trust.epoch || stopped) return;
         trust.distrust('got no answer from Redis');
         client.disconnect(true);
         subscriber.disconnect(true);
-      })
-      .finally(() => {
-        heartbeatInFlight = false;
-      });
-  }, heartbeatMs);
-  heartbeat.unref();
+      },
+    };
+  });
 
   return {
     view,

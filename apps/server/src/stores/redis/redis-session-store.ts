@@ -5,6 +5,7 @@ import { redisCommand } from './redis-command.js';
 import { createSessionScript, recordUseScript, revokeSessionScript, revokeUserSessionsScript, rotateRefreshScript } from './redis-scripts.js';
 import { createRedisRevocationFeed } from './redis-revocation-feed.js';
 import { VIEW_DEFAULTS } from '../revocation/revocation-view.js';
+import { confirmedRevocation, findRemembered, rememberRotation, rememberUse } from '../revocation/remembered-sessions.js';
 
 export interface RedisSessionStoreOptions {
   client: Redis;
@@ -72,17 +73,13 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
   const { view } = feed;
   const { trust } = view;
 
-  /**
-   * Runs a script that may revoke sessions and publish that (the confirmation protocol of
-   * ../revocation/confirmations.ts): the call returns once every instance that received the news
-   * has applied it, so that the client's next request is refused whichever instance gets it.
-   */
+  /** Runs a script that may revoke sessions and publish that: confirmed by every instance before it returns. */
   function revoking<T>(
     run: (notice: { from: string; notice: string }) => Promise<unknown>,
     read: (reply: unknown) => { value: T; revokedIds: string[]; receivers: number },
     now: number,
   ): Promise<T> {
-    return view.confirmations.confirmRevocation((notice) => redisCommand(() => run(notice)), read, (ids) => view.noteRevoked(ids, now));
+    return confirmedRevocation(view, (notice) => redisCommand(() => run(notice)), read, now);
   }
 
   const sessions = {
@@ -101,13 +98,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
 
     async find(id) {
       trust.assertCurrent();
-      const known = view.recall(id);
-      if (known) return known;
-      const epoch = trust.epoch;
-      const session = toSession(id, await redisCommand(() => client.hgetall(keys.session(id))));
-      if (!session) return undefined;
-      view.remember(session, epoch);
-      return view.withRevocation(session);
+      return findRemembered(view, id, async () => toSession(id, await redisCommand(() => client.hgetall(keys.session(id)))));
     },
 
     async rotateRefreshToken(id, presentedJti, next, now) {
@@ -121,8 +112,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
         },
         now,
       );
-      const cached = view.recall(id);
-      if (result === 'rotated' && cached) view.remember({ ...cached, refreshJti: next.jti, expiresAt: next.expiresAt });
+      rememberRotation(view, id, result, next);
       return result;
     },
 
@@ -157,8 +147,7 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
     async recordUse(id, at) {
       trust.assertCurrent();
       await redisCommand(() => recordUseScript(client, [keys.session(id)], [at]));
-      const cached = view.recall(id);
-      if (cached && cached.lastUsedAt < at) view.remember({ ...cached, lastUsedAt: at });
+      rememberUse(view, id, at);
     },
 
     async revokeAllForUser(userId, now) {

@@ -1,7 +1,8 @@
-import { StoreUnavailableError, type AttemptStore, type SeenProofStore, type SpentLinkStore, type SessionRecord, type SessionStore, type Stores, type UserRecord, type UserStore } from '../types.js';
+import { StoreUnavailableError, type AttemptStore, type SeenProofStore, type SpentLinkStore, type SessionRecord, type SessionStore, type Stores, type UserStore } from '../types.js';
 import { createBoundedMap } from '../../collections/bounded-map.js';
 import { createFileKeyStorage } from '../../tokens/file-key-storage.js';
 import { openDatabase, type SqliteDatabase } from './database.js';
+import { sessionFromRow, userFromRow, type SessionRow, type UserRow } from '../sql-rows.js';
 
 /** SQLite errors other than constraint violations mean the engine failed: fail closed. */
 function guard<T>(run: () => T): Promise<T> {
@@ -12,53 +13,8 @@ function guard<T>(run: () => T): Promise<T> {
   }
 }
 
-interface SessionRow {
-  id: string;
-  user_id: string;
-  mode: SessionRecord['mode'];
-  csrf_token: string;
-  refresh_jti: string;
-  created_at: number;
-  expires_at: number;
-  revoked_at: number | null;
-  device: string;
-  ip: string;
-  last_used_at: number;
-}
-
-interface UserRow {
-  id: string;
-  username: string;
-  password_hash: string;
-  created_at: number;
-  email: string | null;
-  email_verified_at: number | null;
-}
-
-const toUser = (row: UserRow | undefined): UserRecord | undefined =>
-  row && {
-    id: row.id,
-    username: row.username,
-    passwordHash: row.password_hash,
-    createdAt: row.created_at,
-    email: row.email,
-    emailVerifiedAt: row.email_verified_at,
-  };
-
-const toSession = (row: SessionRow | undefined): SessionRecord | undefined =>
-  row && {
-    id: row.id,
-    userId: row.user_id,
-    mode: row.mode,
-    csrfToken: row.csrf_token,
-    refreshJti: row.refresh_jti,
-    createdAt: row.created_at,
-    expiresAt: row.expires_at,
-    revokedAt: row.revoked_at,
-    device: row.device,
-    ip: row.ip,
-    lastUsedAt: row.last_used_at,
-  };
+/** `.get()` answers undefined when no row matches; so does the store. */
+const optional = <Row, Value>(row: Row | undefined, read: (row: Row) => Value): Value | undefined => row && read(row);
 
 export function createSqliteUserStore({ db }: { db: SqliteDatabase }) {
   const insert = db.prepare(
@@ -72,9 +28,9 @@ export function createSqliteUserStore({ db }: { db: SqliteDatabase }) {
   return {
     create: (user) =>
       guard(() => insert.run(user.id, user.username, user.passwordHash, user.createdAt, user.email ?? null, user.emailVerifiedAt ?? null).changes === 1),
-    findByUsername: (username) => guard(() => toUser(byUsername.get(username))),
-    findById: (id) => guard(() => toUser(byId.get(id))),
-    findByEmail: (email) => guard(() => byEmail.all(email).map((row) => toUser(row)!)),
+    findByUsername: (username) => guard(() => optional(byUsername.get(username), userFromRow)),
+    findById: (id) => guard(() => optional(byId.get(id), userFromRow)),
+    findByEmail: (email) => guard(() => byEmail.all(email).map(userFromRow)),
     markEmailVerified: (id, at) => guard(() => void verifyEmail.run(at, id)),
     setPasswordHash: (id, passwordHash) => guard(() => void setPassword.run(passwordHash, id)),
   } satisfies UserStore;
@@ -143,13 +99,13 @@ export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
       guard(() => {
         const cached = cache.get(id);
         if (cached) return cached;
-        const session = toSession(byId.get(id));
+        const session = optional(byId.get(id), sessionFromRow);
         if (session) cache.remember(session);
         return session;
       }),
     rotateRefreshToken: (id, presentedJti, next, now) => guard(() => (cache.forget(id), rotate(id, presentedJti, next, now))),
     revoke: (id, now) => guard(() => void (cache.forget(id), revokeOne.run({ id, now }))),
-    listForUser: (userId, now) => guard(() => liveOfUserNewestFirst.all(userId, now).map((row) => toSession(row)!)),
+    listForUser: (userId, now) => guard(() => liveOfUserNewestFirst.all(userId, now).map(sessionFromRow)),
     recordUse: (id, at) => guard(() => void (cache.forget(id), markUsed.run({ id, at }))),
     revokeAllForUser: (userId, now) => guard(() => (cache.forgetAll(), revokeAll(userId, now))),
     purgeExpired: (now) => guard(() => void (cache.forgetAll(), purge.run(now))),
