@@ -7,6 +7,7 @@ import type { IssuedSession } from '../transports/transport.js';
 import type { PasswordHasher } from './passwords.js';
 import { describeDevice } from './device-description.js';
 import { publicUser } from './public-user.js';
+import { createBoundedMap } from '../collections/bounded-map.js';
 import type { LinkRequestLimiter, LoginLimiter, PerClientLimiter } from './request-limits.js';
 import { refuseTokenWith } from './token-refusal.js';
 
@@ -65,13 +66,12 @@ export function createSessionService(options: SessionServiceOptions) {
   const sessionMaxAgeMs = options.sessionMaxAge * 1000;
   const sessionEnd = (session: SessionRecord) => session.createdAt + sessionMaxAgeMs;
   // A user's id and username never change, so the one per request need not be read again.
-  const publicUsers = new Map<string, PublicUser>();
+  const publicUsers = createBoundedMap<string, PublicUser>({ capacity: PUBLIC_USER_CACHE_SIZE });
   async function findPublicUser(id: string): Promise<PublicUser | undefined> {
     const known = publicUsers.get(id);
     if (known) return known;
     const user = await stores.users.findById(id);
     if (!user) return undefined;
-    if (publicUsers.size >= PUBLIC_USER_CACHE_SIZE) publicUsers.delete(publicUsers.keys().next().value!);
     const found = publicUser(user);
     publicUsers.set(id, found);
     return found;
