@@ -157,7 +157,7 @@ function replayCell(replay: Replay, evidence: Evidence[]): Cell {
 
 async function forgedRequestCell(
   lab: LabRequests,
-  openPage: (url: string) => void,
+  openPage: RunOptions['openPage'],
   attacker: string,
   pageOrigin: string,
   strategy: string,
@@ -165,6 +165,11 @@ async function forgedRequestCell(
 ): Promise<Cell> {
   const run = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
   openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}`);
+  return readForgedRequests(lab, run, sameSiteNone);
+}
+
+/** Waits for the attacker's page's requests in the app's record of this run, then says what they show. */
+async function readForgedRequests(lab: LabRequests, run: string, sameSiteNone: boolean): Promise<Cell> {
   const evidence: Evidence[] = [{ label: "the app's record of this run", href: `/api/attack-lab/foreign-requests?run=${run}` }];
   const started = Date.now();
   let requests: ForeignRequest[] = [];
@@ -181,7 +186,9 @@ async function forgedRequestCell(
   const accepted = requests.filter((request) => request.method !== 'OPTIONS' && request.refusedBy === null && request.status < 400);
   if (accepted.length > 0) {
     const carried = (request: ForeignRequest) => (request.carried.credentialCookies.length > 0 ? ` with the cookie ${request.carried.credentialCookies.join(', ')}` : '');
-    return { yes: true, seen: `${accepted.map((request) => `${request.method} ${request.path} answered ${request.status}${carried(request)}`).join('; ')}.`, evidence };
+    // A navigation is the one cross-site request a SameSite=Lax cookie rides along on: say which it was.
+    const how = (request: ForeignRequest) => (request.fetchDest === 'document' ? ' (a top-level navigation)' : '');
+    return { yes: true, seen: `${accepted.map((request) => `${request.method} ${request.path}${how(request)} answered ${request.status}${carried(request)}`).join('; ')}.`, evidence };
   }
   const byDefence = new Map<string, number>();
   for (const request of requests) byDefence.set(request.refusedBy ?? 'other', (byDefence.get(request.refusedBy ?? 'other') ?? 0) + 1);
