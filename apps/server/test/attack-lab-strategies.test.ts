@@ -205,10 +205,11 @@ describe('defences off, on purpose (lab-only cookie sessions)', () => {
     expect((await lab.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { ...sameOrigin(), cookie: both } })).statusCode).toBe(403);
   });
 
-  it("the cookie strategy's page ends with a top-level GET navigation to the app", async () => {
+  it("the cookie strategy's page ends with a top-level GET navigation to the app; every other page closes itself", async () => {
     const script = await (await fetch(`${lab.attackerUrl}/csrf.js`)).text();
     expect(script).toContain("const LAST_STEP = { cookie: topLevelNavigation('/api/private') };");
     expect(script).toContain('location.assign(at(path));');
+    expect(script).toContain('window.close();');
   });
 
   it('that navigation carries a SameSite=Lax cookie and gets through, while a Strict session never sees its cookie: the record shows both', async () => {

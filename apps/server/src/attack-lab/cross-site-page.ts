@@ -155,11 +155,14 @@ const FORGERIES = {
   header: [() => bodilessFetch('/api/auth/logout'), () => image('/api/private')],
   dpop: [() => bodilessFetch('/api/auth/logout'), () => image('/api/private')],
 };
-/** What the page does once the forgeries above are out: leave for the app. */
+/** What the page does once the forgeries above are out: leave for the app, or close (a run leaves no tabs). */
 const LAST_STEP = { cookie: topLevelNavigation('/api/private') };
-const done = () => say('Done.');
+const closeThisWindow = () => {
+  say('Done: closing this window.');
+  window.close();
+};
 
-Promise.all((FORGERIES[strategy] ?? FORGERIES.classic).map((forge) => settled(forge()))).then(LAST_STEP[strategy] ?? done);
+Promise.all((FORGERIES[strategy] ?? FORGERIES.classic).map((forge) => settled(forge()))).then(LAST_STEP[strategy] ?? closeThisWindow);
 `;
 
 function escapeHtml(text: string): string {

@@ -15,8 +15,11 @@ export interface RunOptions {
   /** The request log's recorder: returns the entry's id, which the cells link to. */
   record: (exchange: Exchange) => number;
   otherTab: OtherTab;
-  /** Opens the attacker's page (noopener): a forged request needs another site on top. */
-  openPage: (url: string) => void;
+  /**
+   * Opens the attacker's page (with no opener to reach back through): a forged request needs another
+   * site on top. Answers how to close it: a page that navigated itself to the app cannot close itself.
+   */
+  openPage: (url: string) => { close(): void } | null;
   /** Told after each row, so the table fills in as the run goes. */
   onRow: (result: RowResult) => void;
   pageOrigin?: string;
@@ -164,8 +167,13 @@ async function forgedRequestCell(
   sameSiteNone: boolean,
 ): Promise<Cell> {
   const run = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
-  openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}`);
-  return readForgedRequests(lab, run, sameSiteNone);
+  const opened = openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}`);
+  try {
+    return await readForgedRequests(lab, run, sameSiteNone);
+  } finally {
+    // The attacker's page closes itself, except where its last forgery took its window to the app.
+    opened?.close();
+  }
 }
 
 /** Waits for the attacker's page's requests in the app's record of this run, then says what they show. */
