@@ -105,7 +105,11 @@ async function checkEveryCell(rows: Row[], observed: Observed, request: APIReque
     const replay = observed.replays[index]!;
     expect(yes(row.cells["Stolen token works from the attacker's server"]), `${row.header}: the replay the page saw`).toBe(replay.attempts.some((attempt) => attempt.status === 200));
 
+    // The evidence link is the collector's one record, and it holds what the cell counted.
+    expect(row.cells['XSS reads the token'].links, `${row.header}: link to record #${stolenRecord}`).toContain(`${attackerOrigin}/loot/${stolenRecord}`);
+    expect(await (await request.get(`${attackerOrigin}/loot/${stolenRecord}`)).json(), `${row.header}: /loot/${stolenRecord}`).toEqual(stolen);
     const [rideRecord] = recordNumbers(row.cells['Script acts from the open page']);
+    expect(row.cells['Script acts from the open page'].links, `${row.header}: link to record #${rideRecord}`).toEqual([`${attackerOrigin}/loot/${rideRecord}`]);
     expect(yes(row.cells['Script acts from the open page']), `${row.header}: record #${rideRecord}`).toBe((loot.get(rideRecord!)!.data as { status: number }).status === 200);
 
     const forgedLink = row.cells['Forged cross-site request works'].links.find((href) => href.startsWith('/api/attack-lab/foreign-requests'))!;

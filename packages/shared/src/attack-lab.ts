@@ -92,6 +92,9 @@ export type Loot = Static<typeof Loot>;
 
 export const LootResponse = Type.Object({ loot: Type.Array(Loot) });
 
+/** One record's address: `/loot/:id`, the id as the collector gave it (a path segment is a string). */
+export const LootIdParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }, { additionalProperties: false });
+
 export const ReplayRequest = Type.Object({ lootId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 
 /**

@@ -38,7 +38,7 @@ const INDEX_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Attacker's site (JWT Lab demo)</title></head>
 <body><main><h1>The attacker's site</h1>
 <p>Part of JWT Lab's attack lab: a different site from the app, on loopback only. It collects what an
-injected script steals (<a href="/loot">/loot</a>), replays stolen tokens from its own server, and
+injected script steals (<a href="/loot">/loot</a>, one record at /loot/<var>id</var>), replays stolen tokens from its own server, and
 serves a page that forges requests to the app. Turn it off with ATTACK_LAB=false.</p></main></body></html>
 `;
 

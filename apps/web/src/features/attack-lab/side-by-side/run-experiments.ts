@@ -69,7 +69,7 @@ export async function runEveryExperiment({ rows, lab, api, record, otherTab, ope
     const acted = await actFromThePage(storage, caught, refreshed);
     const actedLoot = await lab.sendHome(attacker.value, 'session-ride', acted);
     const replay = sent.ok ? await lab.replay(attacker.value, sent.value.id) : sent;
-    const collector = (loot: Loot): Evidence => ({ label: `collector record #${loot.id}`, href: `${attacker.value}/loot` });
+    const collector = (loot: Loot): Evidence => ({ label: `collector record #${loot.id}`, href: `${attacker.value}/loot/${loot.id}` });
     const xssEvidence = [...linksFrom(xssAt, "the page's request"), ...(sent.ok ? [collector(sent.value)] : [])];
 
     const tokens = sent.ok ? distinctTokens(sent.value.data).filter((token) => token.typ === 'at+jwt') : [];
