@@ -28,9 +28,6 @@ export const ATTACKER_SIMULATION_MODULES = ['apps/web/src/features/attack-lab/xs
  * No eslint-disable comments anywhere: exceptions live here, where they can be seen.
  */
 export const PENDING_FIXES = {
-  'apps/server/bench/load.ts': ['no-restricted-syntax'], // casts autocannon's JSON: parse it (bench rework)
-  'apps/server/bench/run.ts': ['@typescript-eslint/no-unused-vars'],
-  'apps/server/bench/servers.ts': ['preserve-caught-error'],
   // Its fake fetch casts the JSON bodies it receives and String()s RequestInfo (attack lab owners).
   'apps/web/src/features/attack-lab/components/AttackLab.test.tsx': ['no-restricted-syntax', '@typescript-eslint/no-base-to-string'],
 };

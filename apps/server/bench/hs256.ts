@@ -1,8 +1,8 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { parseConfig } from '../src/config/config.js';
 
-// The @fastify/jwt reference checks the same issuer and audience as our server's defaults.
-export const BENCH_ISSUER = 'jwt-lab';
-export const BENCH_AUDIENCE = 'jwt-lab-api';
+/** The @fastify/jwt reference checks the same issuer and audience as our server does by default. */
+export const { issuer: BENCH_ISSUER, audience: BENCH_AUDIENCE } = parseConfig({});
 
 const base64url = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
 

@@ -1,4 +1,7 @@
 import http from 'node:http';
+import { ErrorResponse } from '@jwt-lab/shared';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 
 export interface HttpAnswer {
   status: number;
@@ -9,13 +12,19 @@ export interface HttpAnswer {
 
 // node:http rather than fetch: the bench sends exactly the headers it names (fetch may add an
 // Origin, which the login CSRF check judges), and keep-alive makes the revocation polls cheap.
-const agent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+const keepAliveAgent = new http.Agent({ keepAlive: true, maxSockets: 4 });
+
+export interface RequestOptions {
+  method?: string;
+  headers?: Record<string, string>;
+  json?: unknown;
+  timeoutMs?: number;
+  /** Another pool (the burst's probe keeps a connection of its own), or false for a fresh connection. */
+  agent?: http.Agent | false;
+}
 
 /** One request with a deadline; only loopback URLs are ever passed in. */
-export function request(
-  url: string,
-  { method = 'GET', headers = {}, json, timeoutMs = 10_000 }: { method?: string; headers?: Record<string, string>; json?: unknown; timeoutMs?: number } = {},
-): Promise<HttpAnswer> {
+export function request(url: string, { method = 'GET', headers = {}, json, timeoutMs = 10_000, agent = keepAliveAgent }: RequestOptions = {}): Promise<HttpAnswer> {
   const payload = json === undefined ? undefined : JSON.stringify(json);
   const allHeaders = payload === undefined ? headers : { ...headers, 'content-type': 'application/json' };
   return new Promise((resolve, reject) => {
@@ -42,11 +51,17 @@ export function request(
 
 /** The `error` code of an API error body, if there is one. */
 export function errorCode(answer: HttpAnswer): string | undefined {
-  const body = answer.body as { error?: unknown } | undefined;
-  return typeof body?.error === 'string' ? body.error : undefined;
+  return Value.Check(ErrorResponse, answer.body) ? answer.body.error : undefined;
+}
+
+/** The answer's body checked against the shared schema of that route: never cast. */
+export function parseBody<Schema extends TSchema>(schema: Schema, answer: HttpAnswer, what: string): Static<Schema> {
+  if (Value.Check(schema, answer.body)) return answer.body;
+  const [first] = Value.Errors(schema, answer.body);
+  throw new Error(`${what}: the answer does not match its schema (${first ? `${first.instancePath || '/'} ${first.message}` : 'no body'})`);
 }
 
 /** Lets the bench exit: keep-alive sockets would otherwise hold the event loop open. */
 export function closeConnections(): void {
-  agent.destroy();
+  keepAliveAgent.destroy();
 }

@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
-import { spawnPinned, stopProcess } from './processes.js';
+import { Type, type Static } from 'typebox';
+import { runForResult } from './processes.js';
 
 // autocannon's CLI in a process of its own, pinned to the load core: in-process it would share
 // the bench's event loop, and its results would depend on what the bench does meanwhile.
@@ -19,6 +20,8 @@ export interface LoadSpec {
 }
 
 export interface LoadResult {
+  /** Wall time autocannon measured over. */
+  seconds: number;
   requestsPerSec: number;
   p50Ms: number;
   p99Ms: number;
@@ -28,14 +31,15 @@ export interface LoadResult {
   statusCounts: Record<string, number>;
 }
 
-interface AutocannonJson {
-  duration: number;
-  errors: number;
-  timeouts: number;
-  statusCodeStats?: Record<string, { count: number }>;
-  latency: { p50: number; p99: number };
-  requests: { total: number };
-}
+/** The part of autocannon's --json result the bench reads (duration in seconds, latency in ms). */
+const AutocannonResult = Type.Object({
+  duration: Type.Number(),
+  errors: Type.Number(),
+  timeouts: Type.Number(),
+  statusCodeStats: Type.Optional(Type.Record(Type.String(), Type.Object({ count: Type.Number() }))),
+  latency: Type.Object({ p50: Type.Number(), p99: Type.Number() }),
+  requests: Type.Object({ total: Type.Number() }),
+});
 
 export async function runLoad(spec: LoadSpec, cpu: number | null): Promise<LoadResult> {
   const args = [AUTOCANNON_CLI, '--json', '--no-progress', '-c', String(spec.connections), '-d', String(spec.durationSec), '-m', spec.method ?? 'GET'];
@@ -43,29 +47,18 @@ export async function runLoad(spec: LoadSpec, cpu: number | null): Promise<LoadR
   if (spec.body !== undefined) args.push('-b', spec.body);
   args.push(spec.url);
 
-  const child = spawnPinned(process.execPath, args, { cpu, env: { PATH: process.env.PATH } });
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exitCode = await new Promise<number | null>((resolve) => {
-    const timer = setTimeout(() => void stopProcess(child), spec.durationSec * 1000 + EXIT_GRACE_MS);
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      resolve(code);
-    });
-  });
-  const line = stdout.trim().split('\n').pop();
-  if (exitCode !== 0 || !line) throw new Error(`autocannon failed on ${spec.url} (exit ${exitCode}): ${stderr.trim().slice(-500)}`);
-  return summarise(JSON.parse(line) as AutocannonJson, spec.expectStatus);
+  const deadlineMs = spec.durationSec * 1000 + EXIT_GRACE_MS;
+  const result = await runForResult(`autocannon on ${spec.url}`, AutocannonResult, process.execPath, args, { cpu, env: { PATH: process.env.PATH }, deadlineMs });
+  return summarise(result, spec.expectStatus);
 }
 
-function summarise(result: AutocannonJson, expectStatus: number): LoadResult {
+function summarise(result: Static<typeof AutocannonResult>, expectStatus: number): LoadResult {
   const statusCounts = Object.fromEntries(Object.entries(result.statusCodeStats ?? {}).map(([status, { count }]) => [status, count]));
   const expected = statusCounts[String(expectStatus)] ?? 0;
   const answered = Object.values(statusCounts).reduce((sum, count) => sum + count, 0);
   return {
     // Total over the measured wall time: steadier than autocannon's mean of 1-second samples on short runs.
+    seconds: result.duration,
     requestsPerSec: result.requests.total / result.duration,
     p50Ms: result.latency.p50,
     p99Ms: result.latency.p99,

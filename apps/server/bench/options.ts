@@ -7,8 +7,12 @@ export interface BenchOptions {
   durationSec: number;
   /** Seconds of discarded load per target before the first round: JIT, caches, connection pools. */
   warmupSec: number;
+  /** Per target in side-by-side runs (three servers share the core). */
   connections: number;
-  /** Login is a few scrypt hashes a second: one short run, enough to report, not to tune. */
+  /** In the runs alone: enough to keep one core busy whatever the latency. */
+  aloneConnections: number;
+  /** Rounds of login and of the scrypt loop, and the seconds of each run. */
+  loginRounds: number;
   loginDurationSec: number;
   /** Separate server starts; the budget is judged on their median. */
   coldStarts: number;
@@ -21,9 +25,12 @@ export interface BenchOptions {
 export const USAGE = `pnpm bench [--quick] [--rounds N] [--duration SECONDS] [--out FILE]
 
   --quick       smoke run: 1 round, 1 s per target (the numbers are not worth keeping)
-  --rounds      side-by-side rounds (default 8, at most 20)
+  --rounds      rounds of /api/private, side by side and alone (default 8, at most 20)
   --duration    seconds per target per round (default 3, at most 60)
   --out         JSON results (default bench-results/latest.json at the repository root)
+
+  A full run (not --quick) also rewrites the generated results in README.md and
+  docs/performance.md (between their bench-results markers).
 
   REDIS_URL=redis://127.0.0.1:6379 pnpm bench  also measures the Redis store and the
   cross-instance revocation budget (keys under a prefix of this run, deleted at the end).`;
@@ -56,6 +63,8 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv, defaul
     durationSec: bounded(values.duration, quick ? 1 : 3, 1, 60, 'duration'),
     warmupSec: quick ? 1 : 2,
     connections: 10,
+    aloneConnections: 50,
+    loginRounds: quick ? 1 : 3,
     loginDurationSec: quick ? 2 : 5,
     coldStarts: quick ? 1 : 3,
     revocationTrials: quick ? 1 : 5,

@@ -1,5 +1,8 @@
 import { spawn, spawnSync, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 
 /**
  * Where each side runs. Servers and the load generator on different cores, so that the load
@@ -30,6 +33,30 @@ export function detectPinning(): Pinning {
   };
 }
 
+/**
+ * Moves the bench's own process (every thread) to the load core: what it does itself (the
+ * burst's requests, the probe) must not take CPU from the server it measures.
+ */
+export function pinThisProcess(cpu: number | null): void {
+  if (cpu !== null) spawnSync('taskset', ['--all-tasks', '--pid', '--cpu-list', String(cpu), String(process.pid)], { stdio: 'ignore' });
+}
+
+/**
+ * On-CPU time of a process and all its threads (libuv's pool, V8's helpers), in ms, from the
+ * scheduler's per-thread statistics (nanosecond resolution); null where /proc does not have them.
+ */
+export function processCpuMs(pid: number): number | null {
+  try {
+    let nanoseconds = 0;
+    for (const thread of readdirSync(`/proc/${pid}/task`)) {
+      nanoseconds += Number(readFileSync(`/proc/${pid}/task/${thread}/schedstat`, 'utf8').split(' ')[0]);
+    }
+    return Number.isFinite(nanoseconds) ? nanoseconds / 1e6 : null;
+  } catch {
+    return null;
+  }
+}
+
 /** Every child we start, so that an error or Ctrl-C still leaves no server behind. */
 const children = new Set<ChildProcess>();
 
@@ -47,6 +74,33 @@ export function spawnPinned(command: string, args: string[], { cpu, env, cwd, st
   children.add(child);
   child.once('exit', () => children.delete(child));
   return child;
+}
+
+/**
+ * Runs a measuring process (autocannon, the scrypt loop) to its end and parses the last line it
+ * printed, its JSON result, with `schema`. Stopped once `deadlineMs` has passed, which then fails
+ * the run.
+ */
+export async function runForResult<Schema extends TSchema>(
+  what: string,
+  schema: Schema,
+  command: string,
+  args: string[],
+  options: SpawnOptions & { deadlineMs: number },
+): Promise<Static<Schema>> {
+  const child = spawnPinned(command, args, options);
+  let stdout = '';
+  let stderr = '';
+  child.stdout?.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const timer = setTimeout(() => void stopProcess(child), options.deadlineMs);
+  const exitCode = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  clearTimeout(timer);
+  const line = stdout.trim().split('\n').pop();
+  if (exitCode !== 0 || !line) throw new Error(`${what} failed (exit ${exitCode}): ${stderr.trim().slice(-500)}`);
+  const result: unknown = JSON.parse(line);
+  if (!Value.Check(schema, result)) throw new Error(`${what} printed a result of another shape: ${line.slice(0, 200)}`);
+  return result;
 }
 
 export function hasExited(child: ChildProcess): boolean {

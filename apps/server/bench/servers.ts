@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import type { ChildProcess } from 'node:child_process';
 import { request } from './http.js';
-import { hasExited, spawnPinned, stopProcess } from './processes.js';
+import { hasExited, processCpuMs, spawnPinned, stopProcess } from './processes.js';
 
 const SERVER_APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 export const SERVER_ENTRY = path.join(SERVER_APP_DIR, 'dist', 'server.mjs');
@@ -23,6 +23,8 @@ export interface RunningServer {
   child: ChildProcess;
   /** Spawn to the first 200 from the readiness route. */
   startMs: number;
+  /** CPU time the process used to get there: on a busy machine, the rest of startMs was waiting for a core. */
+  startCpuMs: number | null;
   stop(): Promise<void>;
 }
 
@@ -39,6 +41,8 @@ export interface JwtLabInstance {
   jwtSecret: string;
   /** Present: the Redis store, with a key prefix of this run only (the Redis is shared). */
   redis?: { url: string; keyPrefix: string };
+  /** Documented variables beyond the defaults (the burst raises REGISTER_LIMIT to register its users). */
+  env?: Record<string, string>;
 }
 
 /** The built server, exactly as `pnpm serve` runs it, configured only through its documented variables. */
@@ -56,17 +60,21 @@ export function startJwtLab(instance: JwtLabInstance, context: ServerContext): P
     // The production configuration: no attack lab (its attacker site and request record are for local runs).
     NODE_ENV: 'production',
     ...(instance.redis ? { REDIS_URL: instance.redis.url, REDIS_KEY_PREFIX: instance.redis.keyPrefix } : {}),
+    ...instance.env,
   };
   return startServer(instance.name, process.execPath, [SERVER_ENTRY], env, context);
 }
 
-export type ReferenceKind = 'bare' | 'fastify-jwt';
+export type ReferenceKind = 'bare' | 'fastify-jwt' | 'same-costs';
 
-/** A reference server from bench/reference, run through tsx's loader in a plain node process. */
-export function startReference(kind: ReferenceKind, jwtSecret: string, context: ServerContext): Promise<RunningServer> {
-  const tsxLoader = import.meta.resolve('tsx');
-  const env: NodeJS.ProcessEnv = { PATH: process.env.PATH, BENCH_JWT_SECRET: jwtSecret };
-  return startServer(`reference ${kind}`, process.execPath, ['--import', tsxLoader, path.join(REFERENCE_DIR, `${kind}.ts`)], env, context);
+/** `node` arguments that run a TypeScript file of bench/reference through tsx's loader. */
+export function referenceArgs(file: string): string[] {
+  return ['--import', import.meta.resolve('tsx'), path.join(REFERENCE_DIR, file)];
+}
+
+/** A reference server from bench/reference, configured by the BENCH_* variables it names. */
+export function startReference(kind: ReferenceKind, env: Record<string, string>, context: ServerContext): Promise<RunningServer> {
+  return startServer(`reference ${kind}`, process.execPath, referenceArgs(`${kind}.ts`), { PATH: process.env.PATH, ...env }, context);
 }
 
 async function startServer(name: string, command: string, args: string[], env: NodeJS.ProcessEnv, context: ServerContext): Promise<RunningServer> {
@@ -101,10 +109,11 @@ async function startOnFreePort(name: string, command: string, args: string[], en
   } catch (error) {
     await stopProcess(child);
     const said = readFileSync(stderrFile, 'utf8').trim().split('\n').slice(-5).join('\n');
-    throw new Error(`${name} did not start: ${(error as Error).message}${said ? `\n${said}` : ''}`);
+    throw new Error(`${name} did not start: ${(error as Error).message}${said ? `\n${said}` : ''}`, { cause: error });
   }
   const startMs = performance.now() - started;
-  return { name, url, child, startMs, stop: () => stopProcess(child) };
+  const startCpuMs = child.pid === undefined ? null : processCpuMs(child.pid);
+  return { name, url, child, startMs, startCpuMs, stop: () => stopProcess(child) };
 }
 
 /** Polls until a 200: bounded by START_TIMEOUT_MS, and gives up at once if the process died. */

@@ -26,6 +26,11 @@ export function referenceTargets(store: Store, bare: RunningServer, fastifyJwt: 
   ];
 }
 
+/** The route that pays every cost of ours but authentication: what the runs alone divide by. */
+export function sameCostsTarget(store: Store, sameCosts: RunningServer): Target {
+  return { id: `${store}-same-costs`, label: `same-cost route, no auth (reference, ${store} phase)`, serverPid: pidOf(sameCosts), load: { url: `${sameCosts.url}/api/private`, expectStatus: 200 } };
+}
+
 /**
  * Our protected route in both modes, and the revocation path: a genuine, logged-out token that
  * must be refused after the full check (signature, claims, session lookup, error answer).
@@ -49,7 +54,7 @@ export function privateRouteTargets(store: Store, server: RunningServer, credent
 export function loginTarget(server: RunningServer, credentials: Credentials): Target {
   return {
     id: 'sqlite-login',
-    label: 'login, header mode (sqlite, scrypt at the default cost)',
+    label: 'login, header mode (sqlite, default settings)',
     serverPid: pidOf(server),
     load: {
       url: `${server.url}/api/auth/login`,

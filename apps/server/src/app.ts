@@ -34,6 +34,7 @@ import { privateRoutes } from './routes/private-routes.js';
 import { publicRoutes } from './routes/public-routes.js';
 import { sessionRoutes } from './routes/session-routes.js';
 import type { RouteContext } from './routes/route-context.js';
+import { REQUEST_LOG_OPTIONS } from './request-log.js';
 import { createAppOrigins } from './site/app-origins.js';
 import { createStores } from './stores/create-stores.js';
 import type { Stores } from './stores/types.js';
@@ -77,18 +78,12 @@ const BODY_LIMIT_BYTES = 16 * 1024;
 const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 const KEY_RELOAD_INTERVAL_MS = 5 * 1000;
 
-/** Request logs name the method and path only: no query string, headers or body, so no token or password. */
-const logSerializers = {
-  req: (request: { method: string; url: string }) => ({ method: request.method, path: request.url.split('?')[0] }),
-};
-
 export async function buildApp(options: AppOptions) {
   const { config } = options;
   const now = options.now ?? Date.now;
   const logger: FastifyServerOptions['logger'] = {
     level: config.logLevel,
-    serializers: logSerializers,
-    redact: { paths: ['req.headers.authorization', 'req.headers.cookie', 'req.headers.dpop', 'res.headers["set-cookie"]'], censor: '[redacted]' },
+    ...REQUEST_LOG_OPTIONS,
     ...(options.logStream ? { stream: options.logStream } : {}),
   };
 

@@ -1,8 +1,14 @@
 import { useState, useSyncExternalStore, type FormEvent } from 'react';
-import type { Notice } from '../../auth/session/notices';
 import type { AccountLinks, LinkKind } from '../account-links';
 import { FormField } from './FormField';
 import { ResultLine } from './ResultLine';
+
+/** The answer to a link request, as the form shows it. */
+interface Notice {
+  tone: 'info' | 'error';
+  text: string;
+  code?: string;
+}
 
 const RATE_LIMITED = 'Too many links were asked for lately. Wait a while (up to 15 minutes), then try again.';
 

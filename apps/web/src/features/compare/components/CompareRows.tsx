@@ -1,5 +1,5 @@
 import { TOPICS } from '../claims';
-import type { ComparedStrategy } from './CompareTable';
+import type { ComparedStrategy } from '../compared-strategy';
 
 /** One row per question, one cell per strategy. Default export: React.lazy loads it. */
 export default function CompareRows({ strategies }: { strategies: readonly ComparedStrategy[] }) {

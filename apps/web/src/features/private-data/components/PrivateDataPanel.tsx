@@ -1,6 +1,11 @@
 import type { PrivateResponse } from '@jwt-lab/shared';
-import type { ProblemCode } from '../../../lib/api-client';
-import type { PrivateDataAttempt } from '../../auth/session/session-controller';
+import type { ApiResult, ProblemCode } from '../../../lib/api-client';
+
+/** The last Load private data: when, and what the API answered (the session controller keeps it). */
+export interface PrivateDataAttempt {
+  at: number;
+  result: ApiResult<PrivateResponse>;
+}
 import { formatClock } from '../../../lib/time';
 
 const VIA_LABEL: Record<PrivateResponse['via'], string> = {
