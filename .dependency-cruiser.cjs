@@ -1,8 +1,6 @@
 // dependency-cruiser: the import graph's rules, run by `pnpm lint` beside ESLint. Paths are
 // resolved (symlinks, package exports, TypeScript's .js → .ts), so a rule holds however an import
 // is spelled. scripts/lint-rules.test.mjs plants a violation of each rule and expects it named.
-// .dependency-cruiser-known-violations.json lists what breaks a rule today and waits for its
-// owner's fix (`pnpm lint` ignores those, and only those; regenerate it with depcruise-baseline).
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [

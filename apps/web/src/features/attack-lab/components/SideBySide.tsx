@@ -1,18 +1,9 @@
 import { lazy, Suspense } from 'react';
-import type { ApiClient, Exchange } from '../../../lib/api-client';
-import type { LabRow } from '../side-by-side/rows';
+import type { SideBySideProps } from './side-by-side-props';
 
 // Loaded after the page, as the lab's experiments are: none of it is needed to log in.
 const SideBySideRun = lazy(() => import('./SideBySideRun'));
 
-export interface SideBySideProps {
-  rows: readonly LabRow[];
-  api: ApiClient;
-  /** The request log's recorder: returns the entry's id, which the cells link to. */
-  record: (exchange: Exchange) => number;
-  /** Ends this page's own session first: the run's sessions use the same cookies and storage. */
-  beforeRun: () => Promise<void>;
-}
 
 export function SideBySide(props: SideBySideProps) {
   return (

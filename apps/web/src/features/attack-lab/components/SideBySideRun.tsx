@@ -3,7 +3,7 @@ import { createLabRequests } from '../api/lab-requests';
 import { connectToOtherTab, OTHER_TAB_PARAM } from '../side-by-side/other-tab';
 import { EXPERIMENTS, type Cell, type LabRow, type RowResult } from '../side-by-side/rows';
 import { runEveryExperiment } from '../side-by-side/run-experiments';
-import type { SideBySideProps } from './SideBySide';
+import type { SideBySideProps } from './side-by-side-props';
 
 type Run =
   | { state: 'idle' }
