@@ -15,11 +15,8 @@ export interface RunOptions {
   /** The request log's recorder: returns the entry's id, which the cells link to. */
   record: (exchange: Exchange) => number;
   otherTab: OtherTab;
-  /**
-   * Opens the attacker's page (with no opener to reach back through): a forged request needs another
-   * site on top. Answers how to close it: a page that navigated itself to the app cannot close itself.
-   */
-  openPage: (url: string) => { close(): void } | null;
+  /** Opens the attacker's page (noopener): a forged request needs another site on top. */
+  openPage: (url: string) => void;
   /** Told after each row, so the table fills in as the run goes. */
   onRow: (result: RowResult) => void;
   pageOrigin?: string;
@@ -69,7 +66,7 @@ export async function runEveryExperiment({ rows, lab, api, record, otherTab, ope
     const acted = await actFromThePage(storage, caught, refreshed);
     const actedLoot = await lab.sendHome(attacker.value, 'session-ride', acted);
     const replay = sent.ok ? await lab.replay(attacker.value, sent.value.id) : sent;
-    const collector = (loot: Loot): Evidence => ({ label: `collector record #${loot.id}`, href: `${attacker.value}/loot/${loot.id}` });
+    const collector = (loot: Loot): Evidence => ({ label: `collector record #${loot.id}`, href: `${attacker.value}/loot` });
     const xssEvidence = [...linksFrom(xssAt, "the page's request"), ...(sent.ok ? [collector(sent.value)] : [])];
 
     const tokens = sent.ok ? distinctTokens(sent.value.data).filter((token) => token.typ === 'at+jwt') : [];
@@ -160,24 +157,14 @@ function replayCell(replay: Replay, evidence: Evidence[]): Cell {
 
 async function forgedRequestCell(
   lab: LabRequests,
-  openPage: RunOptions['openPage'],
+  openPage: (url: string) => void,
   attacker: string,
   pageOrigin: string,
   strategy: string,
   sameSiteNone: boolean,
 ): Promise<Cell> {
   const run = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
-  const opened = openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}`);
-  try {
-    return await readForgedRequests(lab, run, sameSiteNone);
-  } finally {
-    // The attacker's page closes itself, except where its last forgery took its window to the app.
-    opened?.close();
-  }
-}
-
-/** Waits for the attacker's page's requests in the app's record of this run, then says what they show. */
-async function readForgedRequests(lab: LabRequests, run: string, sameSiteNone: boolean): Promise<Cell> {
+  openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}`);
   const evidence: Evidence[] = [{ label: "the app's record of this run", href: `/api/attack-lab/foreign-requests?run=${run}` }];
   const started = Date.now();
   let requests: ForeignRequest[] = [];
@@ -194,9 +181,7 @@ async function readForgedRequests(lab: LabRequests, run: string, sameSiteNone: b
   const accepted = requests.filter((request) => request.method !== 'OPTIONS' && request.refusedBy === null && request.status < 400);
   if (accepted.length > 0) {
     const carried = (request: ForeignRequest) => (request.carried.credentialCookies.length > 0 ? ` with the cookie ${request.carried.credentialCookies.join(', ')}` : '');
-    // A navigation is the one cross-site request a SameSite=Lax cookie rides along on: say which it was.
-    const how = (request: ForeignRequest) => (request.fetchDest === 'document' ? ' (a top-level navigation)' : '');
-    return { yes: true, seen: `${accepted.map((request) => `${request.method} ${request.path}${how(request)} answered ${request.status}${carried(request)}`).join('; ')}.`, evidence };
+    return { yes: true, seen: `${accepted.map((request) => `${request.method} ${request.path} answered ${request.status}${carried(request)}`).join('; ')}.`, evidence };
   }
   const byDefence = new Map<string, number>();
   for (const request of requests) byDefence.set(request.refusedBy ?? 'other', (byDefence.get(request.refusedBy ?? 'other') ?? 0) + 1);
