@@ -141,6 +141,7 @@ describe('Run cross-site request', () => {
     path,
     origin,
     fetchSite: 'cross-site',
+    fetchDest: method === 'GET' ? 'image' : 'empty',
     contentType: null,
     carried: { accessCookie: false, refreshCookie: false, authorization: false, csrfToken: false, credentialCookies: [] },
     status: refusedBy === 'json-only' ? 415 : 401,
