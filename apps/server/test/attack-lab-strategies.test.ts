@@ -205,6 +205,42 @@ describe('defences off, on purpose (lab-only cookie sessions)', () => {
     expect((await lab.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { ...sameOrigin(), cookie: both } })).statusCode).toBe(403);
   });
 
+  it("the cookie strategy's page ends with a top-level GET navigation to the app; every other page closes itself", async () => {
+    const script = await (await fetch(`${lab.attackerUrl}/csrf.js`)).text();
+    expect(script).toContain("const LAST_STEP = { cookie: topLevelNavigation('/api/private') };");
+    expect(script).toContain('location.assign(at(path));');
+    expect(script).toContain('window.close();');
+  });
+
+  it('that navigation carries a SameSite=Lax cookie and gets through, while a Strict session never sees its cookie: the record shows both', async () => {
+    // What the browser sends for location.assign() from another site: no Origin, Sec-Fetch-Site cross-site,
+    // Sec-Fetch-Mode navigate, and only the cookies SameSite lets ride on a top-level GET (Lax, not Strict).
+    const navigate = (run: string, cookies: Record<string, string>) =>
+      lab.app.inject({
+        method: 'GET',
+        url: `/api/private?run=${run}`,
+        headers: { host: host(), 'sec-fetch-site': 'cross-site', 'sec-fetch-mode': 'navigate', 'sec-fetch-dest': 'document', ...(Object.keys(cookies).length ? { cookie: cookieHeader(cookies) } : {}) },
+      });
+    const { response } = await weakenedLogin(['samesite-lax']);
+    const laxCookie = cookiesOf(response)[LAB_ACCESS_COOKIE]!;
+    expect(laxCookie.sameSite).toBe('Lax');
+    const lax = await navigate('nav-lax', { [LAB_ACCESS_COOKIE]: laxCookie.value });
+    expect(lax.statusCode).toBe(200);
+    expect(lax.json()).toMatchObject({ via: 'cookie' });
+    expect(await recorded('nav-lax')).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/api/private', status: 200, refusedBy: null, origin: null, fetchSite: 'cross-site', fetchDest: 'document', carried: expect.objectContaining({ accessCookie: true, credentialCookies: [LAB_ACCESS_COOKIE] }) }),
+    ]);
+
+    const victim = await lab.login('cookie');
+    expect(victim.cookie).toMatch(new RegExp(`^${ACCESS_COOKIE}=`));
+    const strict = await navigate('nav-strict', {});
+    expect(strict.statusCode).toBe(401);
+    expect(errorCode(strict)).toBe('missing_token');
+    expect(await recorded('nav-strict')).toEqual([
+      expect.objectContaining({ method: 'GET', path: '/api/private', status: 401, refusedBy: 'no-credential', fetchDest: 'document', carried: expect.objectContaining({ accessCookie: false, credentialCookies: [] }) }),
+    ]);
+  });
+
   it('refreshes and logs out a lab session its own way: its cookies rotate, keep their SameSite, and are the ones cleared', async () => {
     const { response } = await weakenedLogin(['samesite-lax']);
     const { csrfToken } = response.json<{ csrfToken: string }>();

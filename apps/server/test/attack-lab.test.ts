@@ -98,6 +98,25 @@ describe('with ATTACK_LAB on', () => {
     expect(loot.loot[0]).toMatchObject({ id: body.id, data });
   });
 
+  it('answers one record at /loot/:id, exactly as it arrived, and 404 not_found for a record it does not hold', async () => {
+    const data = { localStorage: {}, sessionStorage: { note: 'one record' }, 'document.cookie': '' };
+    const { body } = await lab.collect('storage', data);
+    await lab.collect('storage', { other: 'a later record' });
+    const one = await fetch(`${lab.attackerUrl}/loot/${body.id}`);
+    expect(one.status).toBe(200);
+    expect(one.headers.get('content-type')).toMatch(/^application\/json/);
+    expect(await one.json()).toEqual(body);
+
+    const unknown = await fetch(`${lab.attackerUrl}/loot/999999`);
+    expect(unknown.status).toBe(404);
+    expect(await unknown.json()).toMatchObject({ error: 'not_found', message: expect.stringContaining('#999999') });
+    for (const id of ['0', 'abc', '-1']) {
+      const malformed = await fetch(`${lab.attackerUrl}/loot/${id}`);
+      expect(malformed.status, id).toBe(400);
+      expect(await malformed.json(), id).toMatchObject({ error: 'invalid_request' });
+    }
+  });
+
   it('replays a stolen access token from its own server with no cookie, until the session is logged out', async () => {
     const stolen = await lab.login('header');
     const { body } = await lab.collect('storage', {

@@ -43,6 +43,11 @@ export const ForeignRequest = Type.Object({
   origin: Nullable(Type.String()),
   /** The browser's own label (Sec-Fetch-Site), present even where Origin is not (an image, a link). */
   fetchSite: Nullable(Type.String()),
+  /**
+   * What the browser wanted the answer for (Sec-Fetch-Dest): `document` for a top-level navigation,
+   * `iframe` for a form into a frame, `image`, `empty` for a fetch.
+   */
+  fetchDest: Nullable(Type.String()),
   contentType: Nullable(Type.String()),
   carried: Type.Object({
     /** Any access cookie: cookie mode's, or a lab session's (defences off). */
@@ -86,6 +91,9 @@ export const Loot = Type.Object({
 export type Loot = Static<typeof Loot>;
 
 export const LootResponse = Type.Object({ loot: Type.Array(Loot) });
+
+/** One record's address: `/loot/:id`, the id as the collector gave it (a path segment is a string). */
+export const LootIdParams = Type.Object({ id: Type.String({ pattern: '^[1-9][0-9]{0,15}$' }) }, { additionalProperties: false });
 
 export const ReplayRequest = Type.Object({ lootId: Type.Integer({ minimum: 1 }) }, { additionalProperties: false });
 

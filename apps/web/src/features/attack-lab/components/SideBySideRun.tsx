@@ -36,7 +36,7 @@ export default function SideBySideRun({ rows, api, record, beforeRun }: SideBySi
           api,
           record,
           otherTab,
-          openPage: (url) => void window.open(url, '_blank', 'noopener'),
+          openPage: openClosablePage,
           onRow: (result) => {
             results.push(result);
             setRun({ state: 'running', results: [...results], current: rows[results.length]?.label ?? null });
@@ -144,4 +144,17 @@ function ResultCell({ row, experiment, cell }: { row: LabRow; experiment: (typeo
       )}
     </td>
   );
+}
+
+/**
+ * Opens the attacker's page so that it cannot reach back to this one (its opener is cut before it
+ * loads), while this page keeps the handle to close it: the cookie strategy's attacker page ends by
+ * navigating its window to the app, where none of its script is left to close it.
+ */
+function openClosablePage(url: string): { close(): void } | null {
+  const opened = window.open('about:blank', '_blank');
+  if (opened === null) return null;
+  opened.opener = null;
+  opened.location.href = url;
+  return { close: () => opened.close() };
 }

@@ -15,8 +15,11 @@ export interface RunOptions {
   /** The request log's recorder: returns the entry's id, which the cells link to. */
   record: (exchange: Exchange) => number;
   otherTab: OtherTab;
-  /** Opens the attacker's page (noopener): a forged request needs another site on top. */
-  openPage: (url: string) => void;
+  /**
+   * Opens the attacker's page (with no opener to reach back through): a forged request needs another
+   * site on top. Answers how to close it: a page that navigated itself to the app cannot close itself.
+   */
+  openPage: (url: string) => { close(): void } | null;
   /** Told after each row, so the table fills in as the run goes. */
   onRow: (result: RowResult) => void;
   pageOrigin?: string;
@@ -66,7 +69,7 @@ export async function runEveryExperiment({ rows, lab, api, record, otherTab, ope
     const acted = await actFromThePage(storage, caught, refreshed);
     const actedLoot = await lab.sendHome(attacker.value, 'session-ride', acted);
     const replay = sent.ok ? await lab.replay(attacker.value, sent.value.id) : sent;
-    const collector = (loot: Loot): Evidence => ({ label: `collector record #${loot.id}`, href: `${attacker.value}/loot` });
+    const collector = (loot: Loot): Evidence => ({ label: `collector record #${loot.id}`, href: `${attacker.value}/loot/${loot.id}` });
     const xssEvidence = [...linksFrom(xssAt, "the page's request"), ...(sent.ok ? [collector(sent.value)] : [])];
 
     const tokens = sent.ok ? distinctTokens(sent.value.data).filter((token) => token.typ === 'at+jwt') : [];
@@ -157,14 +160,24 @@ function replayCell(replay: Replay, evidence: Evidence[]): Cell {
 
 async function forgedRequestCell(
   lab: LabRequests,
-  openPage: (url: string) => void,
+  openPage: RunOptions['openPage'],
   attacker: string,
   pageOrigin: string,
   strategy: string,
   sameSiteNone: boolean,
 ): Promise<Cell> {
   const run = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
-  openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}`);
+  const opened = openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}`);
+  try {
+    return await readForgedRequests(lab, run, sameSiteNone);
+  } finally {
+    // The attacker's page closes itself, except where its last forgery took its window to the app.
+    opened?.close();
+  }
+}
+
+/** Waits for the attacker's page's requests in the app's record of this run, then says what they show. */
+async function readForgedRequests(lab: LabRequests, run: string, sameSiteNone: boolean): Promise<Cell> {
   const evidence: Evidence[] = [{ label: "the app's record of this run", href: `/api/attack-lab/foreign-requests?run=${run}` }];
   const started = Date.now();
   let requests: ForeignRequest[] = [];
@@ -181,7 +194,9 @@ async function forgedRequestCell(
   const accepted = requests.filter((request) => request.method !== 'OPTIONS' && request.refusedBy === null && request.status < 400);
   if (accepted.length > 0) {
     const carried = (request: ForeignRequest) => (request.carried.credentialCookies.length > 0 ? ` with the cookie ${request.carried.credentialCookies.join(', ')}` : '');
-    return { yes: true, seen: `${accepted.map((request) => `${request.method} ${request.path} answered ${request.status}${carried(request)}`).join('; ')}.`, evidence };
+    // A navigation is the one cross-site request a SameSite=Lax cookie rides along on: say which it was.
+    const how = (request: ForeignRequest) => (request.fetchDest === 'document' ? ' (a top-level navigation)' : '');
+    return { yes: true, seen: `${accepted.map((request) => `${request.method} ${request.path}${how(request)} answered ${request.status}${carried(request)}`).join('; ')}.`, evidence };
   }
   const byDefence = new Map<string, number>();
   for (const request of requests) byDefence.set(request.refusedBy ?? 'other', (byDefence.get(request.refusedBy ?? 'other') ?? 0) + 1);

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { createApiClient } from '../../../lib/api-client';
-import { createFakeApi } from '../../../test/fake-api';
-import { MemoryStorage } from '../../../test/tabs';
-import { createStrategies } from '../../auth/strategies/strategy-catalog';
-import { createMemoryKeyStore } from '../../../test/memory-key-store';
-import { checkAfterLogout, restoreAsAFreshPage } from './restore';
+import { createApiClient } from '../lib/api-client';
+import { createFakeApi } from '../test/fake-api';
+import { MemoryStorage } from '../test/tabs';
+import { createStrategies } from '../features/auth/strategies/strategy-catalog';
+import { createMemoryKeyStore } from '../test/memory-key-store';
+import { checkAfterLogout, restoreAsAFreshPage } from '../features/attack-lab/side-by-side/restore';
 
 // What the side-by-side run's "reload" and "new tab" find: a fresh strategy instance over the
 // stores that survive (this tab's for a reload, the origin's for a new tab), judged by the server.
