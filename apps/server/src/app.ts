@@ -196,7 +196,7 @@ export async function buildApp(options: AppOptions) {
   await app.register(errorHandler);
   // While the lab is on, its demo payload may reach the attacker's collector (the lab explains
   // why a strict connect-src is still worth having); off, the policy names nothing but 'self'.
-  await app.register(securityHeaders, { connectSources: config.attackLab ? attackerConnectSources(config.attackerPort) : [] });
+  await app.register(securityHeaders, config.attackLab ? { connectSources: attackerConnectSources(config.attackerPort), closesItsPopups: true } : {});
   await app.register(hostAllowlist, { origins });
   await app.register(cookie);
   // Before every route: it documents the routes registered after it.

@@ -205,15 +205,18 @@ describe('defences off, on purpose (lab-only cookie sessions)', () => {
     expect((await lab.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { ...sameOrigin(), cookie: both } })).statusCode).toBe(403);
   });
 
-  it("the cookie strategy's page ends with a top-level GET navigation to the app; every other page closes itself", async () => {
+  it("leaves only when its opener asks: the cookie strategy's page then navigates to the app, every other page closes itself", async () => {
+    const page = (query: string) => fetch(`${lab.attackerUrl}/csrf?target=${encodeURIComponent(lab.appUrl)}&run=leave&${query}`);
+    expect(await (await page('strategy=cookie&leave=true')).text()).toContain('data-strategy="cookie" data-leave="true"');
+    expect(await (await page('strategy=cookie')).text()).toContain('data-leave="false"');
+    expect((await page('strategy=cookie&leave=soon')).status).toBe(400);
     const script = await (await fetch(`${lab.attackerUrl}/csrf.js`)).text();
     expect(script).toContain("const LAST_STEP = { cookie: topLevelNavigation('/api/private') };");
-    expect(script).toContain('location.assign(at(path));');
-    expect(script).toContain('window.close();');
+    expect(script).toContain("if (leave === 'true') forged.then(LAST_STEP[strategy] ?? closeThisWindow);");
   });
 
   it('that navigation carries a SameSite=Lax cookie and gets through, while a Strict session never sees its cookie: the record shows both', async () => {
-    // What the browser sends for location.assign() from another site: no Origin, Sec-Fetch-Site cross-site,
+    // What the browser sends for location.replace() from another site: no Origin, Sec-Fetch-Site cross-site,
     // Sec-Fetch-Mode navigate, and only the cookies SameSite lets ride on a top-level GET (Lax, not Strict).
     const navigate = (run: string, cookies: Record<string, string>) =>
       lab.app.inject({

@@ -69,6 +69,10 @@ describe('with ATTACK_LAB on', () => {
     );
   });
 
+  it('keeps the windows the page opens reachable, so a run can close the attacker pages it opened', async () => {
+    expect((await fetch(`${lab.appUrl}/`)).headers.get('cross-origin-opener-policy')).toBe('same-origin-allow-popups');
+  });
+
   it("refuses a Host that is not a loopback name (DNS rebinding) and lets only the app's pages read answers", async () => {
     const rebound = await new Promise<number>((resolve, reject) => {
       // fetch() will not send a forged Host header, so speak HTTP by hand.
@@ -302,6 +306,7 @@ describe('with ATTACK_LAB=false', () => {
     expect(info.status).toBe(404);
     const page = await fetch(`${lab.appUrl}/`);
     expect(connectSrcOf(page.headers.get('content-security-policy')!)).toBe("connect-src 'self'");
+    expect(page.headers.get('cross-origin-opener-policy')).toBe('same-origin');
     const record = await fetch(`${lab.appUrl}/api/attack-lab/foreign-requests`);
     expect(record.status).toBe(404);
   });

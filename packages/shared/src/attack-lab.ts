@@ -150,6 +150,12 @@ export const CrossSitePageQuery = Type.Object(
     target: Type.String({ maxLength: 200 }),
     run: Type.Optional(Type.String({ pattern: RUN_PATTERN })),
     strategy: Type.Optional(CredentialMode),
+    /**
+     * `'true'` when a run opened the page and waits for nothing on it: once its forgeries are out the page
+     * leaves (the cookie strategy's navigates its window to the app, every other closes itself). Without
+     * it the page stays, showing a person what it did.
+     */
+    leave: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
   },
   { additionalProperties: false },
 );

@@ -8,6 +8,7 @@ import type { IsAppPage } from './site-origins.js';
  * `target`, it fires forged requests at the app's state-changing routes the moment it loads. The
  * lab then reads, from the app, which check refused each one. Without `strategy` it fires the four
  * classic forgeries; with one, the forgeries that strategy is exposed to (see CrossSitePageQuery).
+ * With `leave`, it leaves once they are out, so a run of many leaves no tabs behind.
  */
 export async function crossSitePage(site: App, { isAppPage }: { isAppPage: IsAppPage }) {
   site.get('/', async (_request, reply) => reply.type('text/html; charset=utf-8').send(INDEX_PAGE));
@@ -17,7 +18,7 @@ export async function crossSitePage(site: App, { isAppPage }: { isAppPage: IsApp
     // An HTML page: no JSON response schema; errors still go through the one error handler.
     { schema: { querystring: CrossSitePageQuery } },
     async (request, reply) => {
-      const { target, run = 'unlabelled', strategy = 'classic' } = request.query;
+      const { target, run = 'unlabelled', strategy = 'classic', leave = 'false' } = request.query;
       // Only the app's own pages: this demo must not become a tool against other sites.
       if (!isAppPage(target)) throw new ApiError('invalid_request', 'target must be the origin of the JWT Lab page (on loopback, or PUBLIC_URL).');
       return reply
@@ -27,7 +28,7 @@ export async function crossSitePage(site: App, { isAppPage }: { isAppPage: IsApp
         )
         .header('cache-control', 'no-store')
         .type('text/html; charset=utf-8')
-        .send(attackPage(target, run, strategy));
+        .send(attackPage(target, run, strategy, leave));
     },
   );
 
@@ -42,11 +43,11 @@ injected script steals (<a href="/loot">/loot</a>, one record at /loot/<var>id</
 serves a page that forges requests to the app. Turn it off with ATTACK_LAB=false.</p></main></body></html>
 `;
 
-function attackPage(target: string, run: string, strategy: string): string {
+function attackPage(target: string, run: string, strategy: string, leave: 'true' | 'false'): string {
   return `<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>You won a prize! (the attacker's page)</title></head>
-<body data-target="${escapeHtml(target)}" data-run="${escapeHtml(run)}" data-strategy="${escapeHtml(strategy)}">
+<body data-target="${escapeHtml(target)}" data-run="${escapeHtml(run)}" data-strategy="${escapeHtml(strategy)}" data-leave="${leave}">
 <main>
 <h1>You won a prize!</h1>
 <p>This is the attacker's page of JWT Lab's attack lab, on a different site from the app. Any site you
@@ -65,7 +66,7 @@ visit could do what it just did: make your browser send requests to <code>${esca
 
 /** Runs in the attacker's page; the CSP there allows scripts from the attacker's own origin only. */
 const ATTACK_SCRIPT = `'use strict';
-const { target, run, strategy } = document.body.dataset;
+const { target, run, strategy, leave } = document.body.dataset;
 const attempts = document.getElementById('attempts');
 const say = (text) => {
   const item = document.createElement('li');
@@ -135,7 +136,9 @@ function image(path) {
 // third-party cookies still sends it (the app is then the first party). Strict keeps it off.
 const topLevelNavigation = (path) => () => {
   say('Navigating this window to GET ' + path + ' (a top-level navigation).');
-  location.assign(at(path));
+  // replace, not assign: a window whose history holds one page stays closable by the run that opened
+  // it, though its opener link was cut (with two, only the visitor may close it).
+  location.replace(at(path));
 };
 
 const FORGERIES = {
@@ -155,14 +158,16 @@ const FORGERIES = {
   header: [() => bodilessFetch('/api/auth/logout'), () => image('/api/private')],
   dpop: [() => bodilessFetch('/api/auth/logout'), () => image('/api/private')],
 };
-/** What the page does once the forgeries above are out: leave for the app, or close (a run leaves no tabs). */
+/** How the page leaves once the forgeries above are out, when its opener asked it to: go to the app, or close. */
 const LAST_STEP = { cookie: topLevelNavigation('/api/private') };
 const closeThisWindow = () => {
   say('Done: closing this window.');
   window.close();
 };
 
-Promise.all((FORGERIES[strategy] ?? FORGERIES.classic).map((forge) => settled(forge()))).then(LAST_STEP[strategy] ?? closeThisWindow);
+const forged = Promise.all((FORGERIES[strategy] ?? FORGERIES.classic).map((forge) => settled(forge())));
+if (leave === 'true') forged.then(LAST_STEP[strategy] ?? closeThisWindow);
+else forged.then(() => say('Done. This page stays open so you can read it; close it when you like.'));
 `;
 
 function escapeHtml(text: string): string {

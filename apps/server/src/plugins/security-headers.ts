@@ -9,8 +9,13 @@ import helmet, { type HelmetOptions } from 'helmet';
  * inline script, no eval, no framing. It is what keeps an injected <script> from running at all;
  * the attack lab shows what happens when one runs anyway.
  */
-function helmetOptions(connectSources: string[] = []): HelmetOptions {
+function helmetOptions({ connectSources = [], closesItsPopups = false }: SecurityHeaderOptions): HelmetOptions {
   return {
+    // same-origin cuts every window this page opens off from it once that window leaves our origin.
+    // The attack lab opens the attacker's pages and must close them again (a page that navigated to
+    // the app cannot close itself), so with the lab on, popups stay reachable; the lab cuts their
+    // link back to it (opener = null), so they still cannot reach this page.
+    crossOriginOpenerPolicy: { policy: closesItsPopups ? 'same-origin-allow-popups' : 'same-origin' },
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -63,8 +68,15 @@ const API_ONLY: HelmetOptions = {
   xXssProtection: false,
 };
 
-async function securityHeaders(app: FastifyInstance, { connectSources = [] }: { connectSources?: string[] }) {
-  const pageHeaders = computeSecurityHeaders(helmetOptions(connectSources));
+interface SecurityHeaderOptions {
+  /** Origins the page may fetch from besides its own (the attack lab's attacker site). */
+  connectSources?: string[];
+  /** The page opens windows on other sites and closes them again (the attack lab's runs). */
+  closesItsPopups?: boolean;
+}
+
+async function securityHeaders(app: FastifyInstance, options: SecurityHeaderOptions) {
+  const pageHeaders = computeSecurityHeaders(helmetOptions(options));
   const apiHeaders = { ...computeSecurityHeaders(API_ONLY), 'cache-control': 'no-store' };
 
   app.addHook('onRequest', (request, reply, done) => {

@@ -167,7 +167,7 @@ async function forgedRequestCell(
   sameSiteNone: boolean,
 ): Promise<Cell> {
   const run = Array.from(crypto.getRandomValues(new Uint8Array(12)), (byte) => byte.toString(16).padStart(2, '0')).join('');
-  const opened = openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}`);
+  const opened = openPage(`${attacker}/csrf?target=${encodeURIComponent(pageOrigin)}&run=${run}&strategy=${strategy}&leave=true`);
   try {
     return await readForgedRequests(lab, run, sameSiteNone);
   } finally {
