@@ -26,14 +26,14 @@ export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: EMAIL_
  * `dpop` (both tokens bound to a key the page holds, RFC 9449).
  */
 export const CREDENTIAL_MODES = ['header', 'cookie', 'memory', 'dpop'] as const;
-export const CredentialMode = Type.Union([Type.Literal('header'), Type.Literal('cookie'), Type.Literal('memory'), Type.Literal('dpop')]);
+export const CredentialMode = Type.Enum(['header', 'cookie', 'memory', 'dpop']);
 export type CredentialMode = Static<typeof CredentialMode>;
 
 /**
  * How an access token travelled to the API (`via` of /api/private): the Authorization header as
  * Bearer (header and memory modes), the HttpOnly access cookie, or `Authorization: DPoP` with a proof.
  */
-export const CredentialVia = Type.Union([Type.Literal('header'), Type.Literal('cookie'), Type.Literal('dpop')]);
+export const CredentialVia = Type.Enum(['header', 'cookie', 'dpop']);
 export type CredentialVia = Static<typeof CredentialVia>;
 
 export const PublicUser = Type.Object({ id: Type.String(), username: Type.String() });
@@ -54,24 +54,17 @@ export const LoginRequest = Type.Object(
 );
 export type LoginRequest = Static<typeof LoginRequest>;
 
+// The answer of login and refresh, one shape per mode: every one names the user and how long the
+// access token lasts; the modes differ in which tokens the body carries and how they are sent back.
+const EveryLogin = { user: PublicUser, expiresIn: Type.Integer() };
+const AccessToken = <T extends 'Bearer' | 'DPoP'>(tokenType: T) => ({ accessToken: Type.String(), tokenType: Type.Literal(tokenType) });
+
 /** Header mode: the tokens are in the body, for the page to keep and send as `Authorization: Bearer`. */
-export const HeaderModeLogin = Type.Object({
-  mode: Type.Literal('header'),
-  user: PublicUser,
-  accessToken: Type.String(),
-  refreshToken: Type.String(),
-  tokenType: Type.Literal('Bearer'),
-  expiresIn: Type.Integer(),
-});
+export const HeaderModeLogin = Type.Object({ mode: Type.Literal('header'), ...EveryLogin, ...AccessToken('Bearer'), refreshToken: Type.String() });
 export type HeaderModeLogin = Static<typeof HeaderModeLogin>;
 
 /** Cookie mode: no token in the body; they travel as HttpOnly cookies. */
-export const CookieModeLogin = Type.Object({
-  mode: Type.Literal('cookie'),
-  user: PublicUser,
-  expiresIn: Type.Integer(),
-  csrfToken: Type.String(),
-});
+export const CookieModeLogin = Type.Object({ mode: Type.Literal('cookie'), ...EveryLogin, csrfToken: Type.String() });
 export type CookieModeLogin = Static<typeof CookieModeLogin>;
 
 /**
@@ -80,28 +73,14 @@ export type CookieModeLogin = Static<typeof CookieModeLogin>;
  * SameSite=Strict cookie (MEMORY_CSRF_COOKIE) so that the page can prove a refresh after a reload
  * is its own (docs/decisions/012-memory-mode-refresh-after-reload.md).
  */
-export const MemoryModeLogin = Type.Object({
-  mode: Type.Literal('memory'),
-  user: PublicUser,
-  accessToken: Type.String(),
-  tokenType: Type.Literal('Bearer'),
-  expiresIn: Type.Integer(),
-  csrfToken: Type.String(),
-});
+export const MemoryModeLogin = Type.Object({ mode: Type.Literal('memory'), ...EveryLogin, ...AccessToken('Bearer'), csrfToken: Type.String() });
 export type MemoryModeLogin = Static<typeof MemoryModeLogin>;
 
 /**
  * DPoP mode (RFC 9449): both tokens in the body, bound to the key of the login's DPoP proof
  * (`cnf.jkt`); every request sends `Authorization: DPoP <accessToken>` and a fresh proof.
  */
-export const DpopModeLogin = Type.Object({
-  mode: Type.Literal('dpop'),
-  user: PublicUser,
-  accessToken: Type.String(),
-  refreshToken: Type.String(),
-  tokenType: Type.Literal('DPoP'),
-  expiresIn: Type.Integer(),
-});
+export const DpopModeLogin = Type.Object({ mode: Type.Literal('dpop'), ...EveryLogin, ...AccessToken('DPoP'), refreshToken: Type.String() });
 export type DpopModeLogin = Static<typeof DpopModeLogin>;
 
 /** The answer of login and of refresh. */
@@ -123,12 +102,7 @@ export type RefreshRequest = Static<typeof RefreshRequest>;
  * SameSite relaxed to Lax or None, no X-CSRF-Token check, no Origin check. Such sessions exist only
  * while ATTACK_LAB is on; every other session keeps every defence.
  */
-export const WeakenedDefence = Type.Union([
-  Type.Literal('samesite-lax'),
-  Type.Literal('samesite-none'),
-  Type.Literal('no-csrf-token'),
-  Type.Literal('no-origin-check'),
-]);
+export const WeakenedDefence = Type.Enum(['samesite-lax', 'samesite-none', 'no-csrf-token', 'no-origin-check']);
 export type WeakenedDefence = Static<typeof WeakenedDefence>;
 
 export const SessionResponse = Type.Object({
@@ -180,7 +154,7 @@ export type SessionIdParams = Static<typeof SessionIdParams>;
 export const HealthResponse = Type.Object({
   status: Type.Literal('ok'),
   /** The engines in use. */
-  store: Type.Union([Type.Literal('sqlite'), Type.Literal('redis'), Type.Literal('postgres'), Type.Literal('postgres+redis')]),
+  store: Type.Enum(['sqlite', 'redis', 'postgres', 'postgres+redis']),
 });
 export type HealthResponse = Static<typeof HealthResponse>;
 

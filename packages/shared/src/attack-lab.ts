@@ -22,15 +22,7 @@ export type AttackLabInfo = Static<typeof AttackLabInfo>;
  * `no-credential` (401 with no cookie and no Authorization header), `invalid-credential`,
  * `origin-check` and `csrf-token` (403 csrf_failed), `other`; null when it was accepted.
  */
-export const Refusal = Type.Union([
-  Type.Literal('json-only'),
-  Type.Literal('cors-preflight'),
-  Type.Literal('no-credential'),
-  Type.Literal('invalid-credential'),
-  Type.Literal('origin-check'),
-  Type.Literal('csrf-token'),
-  Type.Literal('other'),
-]);
+export const Refusal = Type.Enum(['json-only', 'cors-preflight', 'no-credential', 'invalid-credential', 'origin-check', 'csrf-token', 'other']);
 export type Refusal = Static<typeof Refusal>;
 
 /** What a request from another site carried (presence only: never a value) and how it ended. */
@@ -105,12 +97,7 @@ export const ReplayRequest = Type.Object({ lootId: Type.Integer({ minimum: 1 }) 
  * - `dpop-with-attacker-proof`: the same, with a well-formed proof signed by the attacker's own key;
  * - `none`: nothing usable was stolen, so it called with nothing.
  */
-export const ReplayCredential = Type.Union([
-  Type.Literal('bearer'),
-  Type.Literal('dpop-without-proof'),
-  Type.Literal('dpop-with-attacker-proof'),
-  Type.Literal('none'),
-]);
+export const ReplayCredential = Type.Enum(['bearer', 'dpop-without-proof', 'dpop-with-attacker-proof', 'none']);
 export type ReplayCredential = Static<typeof ReplayCredential>;
 
 export const ReplayAttempt = Type.Object({
@@ -155,7 +142,7 @@ export const CrossSitePageQuery = Type.Object(
      * leaves (the cookie strategy's navigates its window to the app, every other closes itself). Without
      * it the page stays, showing a person what it did.
      */
-    leave: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
+    leave: Type.Optional(Type.Enum(['true', 'false'])),
   },
   { additionalProperties: false },
 );
