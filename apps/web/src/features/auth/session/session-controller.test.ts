@@ -10,8 +10,11 @@ const STORAGE_KEYS = { ...WEB_STORAGE_KEYS, cookieSession: COOKIE_SESSION_KEY, m
 
 const REFRESH = ['POST', '/api/auth/refresh'] as const;
 
-/** Lets the fake channel's setTimeout(0) deliveries and pending promises run. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * Runs what is due now on the fake clock: the fake channel's setTimeout(0) deliveries and the
+ * promises they and the pending requests resolve. No real time passes; the test installs fake timers.
+ */
+const settle = () => vi.advanceTimersByTimeAsync(0);
 
 async function twoTabsLoggedIn(api: FakeApi, mode: 'header' | 'cookie' = 'header') {
   const browser = createFakeBrowser();
@@ -24,8 +27,12 @@ async function twoTabsLoggedIn(api: FakeApi, mode: 'header' | 'cookie' = 'header
   return { first, second };
 }
 
-/** Both tabs press Refresh token while the server holds its answers, so that the two requests overlap. */
+/**
+ * Both tabs press Refresh token while the server holds its answers, so that the two requests overlap.
+ * A few seconds after the login, as a person would: a cookie-mode refresh is stamped with its time.
+ */
 async function refreshBothAtOnce(api: FakeApi, ...tabs: ReturnType<typeof openTab>[]) {
+  await vi.advanceTimersByTimeAsync(5_000);
   const release = api.holdRefreshes();
   const all = Promise.all(tabs.map((tab) => tab.controller.refreshNow()));
   await settle();
@@ -39,6 +46,7 @@ afterEach(() => {
 
 describe('refresh across tabs', () => {
   it.each(['header', 'cookie'] as const)('%s mode: two tabs asking at once cause one refresh, and both end with the new token', async (mode) => {
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const { first, second } = await twoTabsLoggedIn(api, mode);
@@ -57,6 +65,7 @@ describe('refresh across tabs', () => {
 
   it('without the shared lock the second tab would spend a used refresh token and lose the session', async () => {
     // The control experiment for the test above: it shows what the lock protects against.
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const first = openTab(api, { runExclusive: createTabLocalLock(), channel: null });
@@ -109,6 +118,7 @@ describe('refresh across tabs', () => {
   });
 
   it('ends the session with a clear message when the server reports a reused refresh token', async () => {
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const { first, second } = await twoTabsLoggedIn(api);
@@ -128,6 +138,7 @@ describe('refresh across tabs', () => {
 
 describe('logging out', () => {
   it('a logout in one tab logs out the other', async () => {
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const { first, second } = await twoTabsLoggedIn(api);
@@ -141,6 +152,7 @@ describe('logging out', () => {
   });
 
   it('a logout during a refresh waits for it, then revokes the session with the newest token', async () => {
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const tab = openTab(api, createFakeBrowser().join());
@@ -257,6 +269,7 @@ describe('the other strategies through the whole session', () => {
   });
 
   it('sessionStorage: a reload of the tab keeps the session, another tab does not share it, nor its logout', async () => {
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const browser = createFakeBrowser();
