@@ -3,6 +3,7 @@ import { createFakeApi, type FakeApi } from '../../../test/fake-api';
 import { createFakeBrowser, MemoryStorage, openTab } from '../../../test/tabs';
 import { COOKIE_SESSION_KEY } from '../strategies/cookie-strategy';
 import { PREFERRED_STRATEGY_KEY } from '../strategies/preferred-strategy';
+import type { StrategyId } from '../strategies/strategy';
 import { WEB_STORAGE_KEYS } from '../strategies/web-storage-strategy';
 import { createTabLocalLock } from './tab-sync';
 
@@ -25,6 +26,16 @@ async function twoTabsLoggedIn(api: FakeApi, mode: 'header' | 'cookie' = 'header
   const second = openTab(api, browser.join());
   await second.controller.start();
   return { first, second };
+}
+
+/** A server that knows alice, and one tab of a browser of its own where she logged in (in `strategy` when given). */
+async function oneTabLoggedIn({ strategy, accessTtl }: { strategy?: StrategyId; accessTtl?: number } = {}) {
+  const api = createFakeApi(accessTtl === undefined ? {} : { accessTtl });
+  api.addUser('alice', 'password1');
+  const tab = openTab(api, createFakeBrowser().join());
+  if (strategy) await tab.controller.switchStrategy(strategy);
+  await tab.controller.logIn('alice', 'password1');
+  return { api, tab };
 }
 
 /**
@@ -104,10 +115,7 @@ describe('refresh across tabs', () => {
 
   it('does not refresh on its own when silent refresh is off, so the token can be watched expiring', async () => {
     vi.useFakeTimers();
-    const api = createFakeApi({ accessTtl: 60 });
-    api.addUser('alice', 'password1');
-    const tab = openTab(api, createFakeBrowser().join());
-    await tab.controller.logIn('alice', 'password1');
+    const { api, tab } = await oneTabLoggedIn({ accessTtl: 60 });
     tab.controller.setAutoRefresh(false);
     expect(tab.controller.getState().nextRefreshAt).toBeNull();
 
@@ -153,10 +161,7 @@ describe('logging out', () => {
 
   it('a logout during a refresh waits for it, then revokes the session with the newest token', async () => {
     vi.useFakeTimers();
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    const tab = openTab(api, createFakeBrowser().join());
-    await tab.controller.logIn('alice', 'password1');
+    const { api, tab } = await oneTabLoggedIn();
     const firstToken = localStorage.getItem(STORAGE_KEYS.accessToken);
 
     const release = api.holdRefreshes();
@@ -177,11 +182,7 @@ describe('logging out', () => {
   });
 
   it('switching mode while logged in revokes the session on the server and clears both storages', async () => {
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    const tab = openTab(api, createFakeBrowser().join());
-    await tab.controller.switchStrategy('cookie');
-    await tab.controller.logIn('alice', 'password1');
+    const { api, tab } = await oneTabLoggedIn({ strategy: 'cookie' });
     expect(api.cookieJar.size).toBe(2);
     expect(localStorage.getItem(STORAGE_KEYS.cookieSession)).not.toBeNull();
 
@@ -199,9 +200,7 @@ describe('logging out', () => {
 
 describe('restoring after a reload', () => {
   it('starts in "restoring", never signed out, when a session is stored, then signs in from the server', async () => {
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    await openTab(api, createFakeBrowser().join()).controller.logIn('alice', 'password1');
+    const { api } = await oneTabLoggedIn();
 
     const reloaded = openTab(api, createFakeBrowser().join());
     expect(reloaded.controller.getState().phase).toBe('restoring');
@@ -212,11 +211,7 @@ describe('restoring after a reload', () => {
 
   it('refreshes instead of asking with an expired token (which would only earn a 401)', async () => {
     vi.useFakeTimers();
-    const api = createFakeApi({ accessTtl: 60 });
-    api.addUser('alice', 'password1');
-    const before = openTab(api, createFakeBrowser().join());
-    await before.controller.switchStrategy('cookie');
-    await before.controller.logIn('alice', 'password1');
+    const { api, tab: before } = await oneTabLoggedIn({ strategy: 'cookie', accessTtl: 60 });
     before.controller.setAutoRefresh(false);
     vi.advanceTimersByTime(120_000);
 
@@ -246,11 +241,7 @@ describe('restoring after a reload', () => {
 
 describe('the other strategies through the whole session', () => {
   it('memory: after a reload the page has no token, gets one from the refresh route with the CSRF cookie, and is signed in', async () => {
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    const before = openTab(api, createFakeBrowser().join());
-    await before.controller.switchStrategy('memory');
-    await before.controller.logIn('alice', 'password1');
+    const { api, tab: before } = await oneTabLoggedIn({ strategy: 'memory' });
     expect(before.controller.getState().credential?.accessToken).toMatch(/^eyJ/);
     expect(JSON.stringify({ ...localStorage })).not.toContain('eyJ');
 
@@ -297,11 +288,7 @@ describe('the other strategies through the whole session', () => {
   });
 
   it('DPoP: logs in with a proof, loads private data with a fresh proof, and the token is bound to the key', async () => {
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    const tab = openTab(api, createFakeBrowser().join());
-    await tab.controller.switchStrategy('dpop');
-    await tab.controller.logIn('alice', 'password1');
+    const { api, tab } = await oneTabLoggedIn({ strategy: 'dpop' });
     expect(tab.controller.getState().phase).toBe('signed-in');
 
     await tab.controller.loadPrivateData();
