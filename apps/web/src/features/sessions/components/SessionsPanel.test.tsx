@@ -45,7 +45,7 @@ describe('Sessions region', () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const elsewhere = api.addSessionElsewhere('alice');
-    const { user } = await renderLoggedIn(api);
+    await renderLoggedIn(api);
 
     await within(region()).findByRole('table');
     const current = within(region()).getAllByRole('row').find((row) => row.getAttribute('aria-current') === 'true')!;
