@@ -16,6 +16,19 @@ function outboxMessage(page: Page, email: string, subject: string) {
     .first();
 }
 
+/**
+ * Waits for the reset-password landing that a link opened in `page`, checks that the link's token
+ * has already left the address, and sets `password` there; returns the landing, to read its answer.
+ */
+async function setNewPasswordOnLanding(page: Page, password: string) {
+  const landing = page.getByRole('region', { name: 'Reset your password' });
+  await expect(landing).toBeVisible();
+  expect(page.url()).not.toContain('token');
+  await landing.getByLabel('New password').fill(password);
+  await landing.getByRole('button', { name: 'Set new password' }).click();
+  return landing;
+}
+
 async function logIn(page: Page, username: string, password: string) {
   const session = page.getByRole('region', { name: 'Your session' });
   await session.getByLabel('Username', { exact: true }).fill(username);
@@ -39,11 +52,7 @@ test('a forgotten password is reset from the page, through a link that works onc
   expect(link).toMatch(/\/#reset-password\?token=ey/);
   await message.getByRole('link').click();
 
-  const landing = page.getByRole('region', { name: 'Reset your password' });
-  await expect(landing).toBeVisible();
-  expect(page.url()).not.toContain('token');
-  await landing.getByLabel('New password').fill('brand-new-password');
-  await landing.getByRole('button', { name: 'Set new password' }).click();
+  const landing = await setNewPasswordOnLanding(page, 'brand-new-password');
   await expect(landing.getByRole('status')).toContainText('Your password is changed');
 
   // Neither entry of this tab's history holds the token: the one before the link, and the link's own.
@@ -67,11 +76,7 @@ test('a forgotten password is reset from the page, through a link that works onc
     if (`${sent.url()} ${sent.headers().referer ?? ''}`.includes(token)) sentWithToken.push(sent.url());
   });
   await second.goto(link!);
-  const again = second.getByRole('region', { name: 'Reset your password' });
-  await expect(again).toBeVisible();
-  expect(second.url()).not.toContain('token');
-  await again.getByLabel('New password').fill('another-new-password');
-  await again.getByRole('button', { name: 'Set new password' }).click();
+  const again = await setNewPasswordOnLanding(second, 'another-new-password');
   await expect(again.getByRole('alert')).toContainText('This link was already used');
   expect(sentWithToken).toEqual([]);
   await second.close();

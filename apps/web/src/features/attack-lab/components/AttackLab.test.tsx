@@ -1,5 +1,8 @@
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
+import { LootSubmission, RefreshRequest, ReplayRequest, type ForeignRequest, type Refusal } from '@jwt-lab/shared';
+import type { Static, TSchema } from 'typebox';
+import { Value } from 'typebox/value';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApiClient, type Exchange } from '../../../lib/api-client';
 import { AttackLab } from './AttackLab';
@@ -19,29 +22,62 @@ interface Sent {
   init: RequestInit | undefined;
 }
 
-function fakeNetwork({ labOn = true, privateStatus = 200, foreignRequests = [] as object[] } = {}) {
+/** Where a call went: the page passes a path or a full URL, as a string, a URL or a Request. */
+const addressOf = (input: RequestInfo | URL) => (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
+
+/**
+ * A JSON body read as the app and the attacker's site read it: parsed with the shared schema, so a
+ * body they would refuse is refused here too (400, as they answer), and the test sees the problem.
+ */
+function readBody<S extends TSchema>(schema: S, body: RequestInit['body']): { ok: true; value: Static<S> } | { ok: false; problem: string } {
+  if (typeof body !== 'string') return { ok: false, problem: `wants a JSON text body, not ${body === undefined || body === null ? 'none' : typeof body}` };
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { ok: false, problem: `wants JSON, not ${body}` };
+  }
+  if (Value.Check(schema, value)) return { ok: true, value };
+  const [first] = Value.Errors(schema, value);
+  return { ok: false, problem: `refuses ${body}: ${first ? `${first.instancePath || 'the body'} ${first.message}` : 'it does not match'}` };
+}
+
+interface FakeNetworkOptions {
+  labOn?: boolean;
+  privateStatus?: number;
+  foreignRequests?: ForeignRequest[];
+}
+
+function fakeNetwork({ labOn = true, privateStatus = 200, foreignRequests = [] }: FakeNetworkOptions = {}) {
   const sent: Sent[] = [];
   const loot: Array<{ id: number; kind: string; data: Record<string, unknown> }> = [];
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+  const refuse = (url: string, problem: string) => json(400, { error: 'invalid_request', message: `${url} ${problem}` });
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = String(input);
+    const url = addressOf(input);
     sent.push({ url, init });
     if (url === '/api/attack-lab') return labOn ? json(200, { attackerPort: 4000 }) : json(404, { error: 'not_found', message: 'Nothing here.' });
     if (url.startsWith('/api/attack-lab/foreign-requests')) return json(200, { requests: foreignRequests });
     if (url === '/api/private') return privateStatus === 200 ? json(200, { message: 'Hello, alice.', via: 'cookie' }) : json(401, { error: 'missing_token', message: 'No.' });
     if (url === '/api/auth/refresh') {
-      const sent = JSON.parse(String(init?.body ?? '{}')) as { refreshToken?: string };
-      return sent.refreshToken === REFRESH_TOKEN
+      // Cookie and memory modes may send no body at all: the server reads that as {}.
+      const body = readBody(RefreshRequest, init?.body ?? '{}');
+      if (!body.ok) return refuse(url, body.problem);
+      return body.value.refreshToken === REFRESH_TOKEN
         ? json(200, { mode: 'header', user: { id: 'u1', username: 'alice' }, accessToken: NEW_ACCESS_TOKEN, refreshToken: NEW_REFRESH_TOKEN, tokenType: 'Bearer', expiresIn: 900 })
         : json(200, { mode: 'cookie', user: { id: 'u1', username: 'alice' }, expiresIn: 900, csrfToken: 'csrf-1' });
     }
     if (url === `${ATTACKER}/collect`) {
-      const { kind, data } = JSON.parse(String(init?.body)) as { kind: string; data: Record<string, unknown> };
+      const body = readBody(LootSubmission, init?.body);
+      if (!body.ok) return refuse(url, body.problem);
+      const { kind, data } = body.value;
       loot.push({ id: loot.length + 1, kind, data });
       return json(201, { id: loot.length, at: new Date().toISOString(), from: 'http://localhost:3000', kind, data });
     }
     if (url === `${ATTACKER}/replay`) {
-      const { lootId } = JSON.parse(String(init?.body)) as { lootId: number };
+      const body = readBody(ReplayRequest, init?.body);
+      if (!body.ok) return refuse(url, body.problem);
+      const { lootId } = body.value;
       const stolen = JSON.stringify(loot.find((item) => item.id === lootId)?.data ?? {}).includes(ACCESS_TOKEN);
       return json(200, {
         lootId,
@@ -59,7 +95,7 @@ function fakeNetwork({ labOn = true, privateStatus = 200, foreignRequests = [] a
   return { sent, loot };
 }
 
-function renderLab(mode: 'header' | 'cookie', openPage = vi.fn()) {
+function renderLab(mode: 'header' | 'cookie', openPage = vi.fn<(url: string) => void>()) {
   const exchanges: Exchange[] = [];
   const api = createApiClient({ onExchange: (exchange) => void exchanges.push(exchange) });
   // The page's own next request, as it would send it: the payload catches its credential.
@@ -119,8 +155,9 @@ describe('Run XSS payload', () => {
     expect(rides.at(-1)!.init).toMatchObject({ credentials: 'same-origin' });
     expect(new Headers(rides.at(-1)!.init?.headers).get('authorization')).toBeNull();
     expect(network.loot.map((item) => item.kind)).toEqual(['storage', 'session-ride']);
+    expect(network.loot[0]!.data).toMatchObject({ refreshed: { request: 'POST /api/auth/refresh', status: 200 } });
     expect(network.loot[1]!.data).toMatchObject({ request: 'GET /api/private', status: 200, using: 'no token: only the cookie the browser adds by itself' });
-    expect(within(lab).getByRole('heading', { name: /session riding/ })).toBeTruthy();
+    expect(within(lab).getByRole('heading', { name: /session riding/ }).textContent).toBe('And the script runs inside your page: session riding');
   });
 
   it('says so when the lab is turned off on the server', async () => {
@@ -133,7 +170,7 @@ describe('Run XSS payload', () => {
 
 describe('Run cross-site request', () => {
   let seq = 0;
-  const refused = (method: string, path: string, refusedBy: string, origin: string | null = ATTACKER) => ({
+  const refused = (method: string, path: string, refusedBy: Refusal, origin: string | null = ATTACKER): ForeignRequest => ({
     seq: ++seq,
     at: '2030-01-02T03:04:05.000Z',
     run: 'run-1',
@@ -162,7 +199,7 @@ describe('Run cross-site request', () => {
     await user.click(await within(lab).findByRole('button', { name: 'Run cross-site request' }));
 
     expect(openPage).toHaveBeenCalledTimes(1);
-    const opened = new URL(openPage.mock.calls[0]![0] as string);
+    const opened = new URL(openPage.mock.calls[0]![0]);
     expect(opened.origin).toBe(ATTACKER);
     expect(opened.searchParams.get('target')).toBe(location.origin);
     expect(opened.searchParams.get('run')).toMatch(/^[\w-]+$/);

@@ -3,6 +3,7 @@ import { createFakeApi, type FakeApi } from '../../../test/fake-api';
 import { createFakeBrowser, MemoryStorage, openTab } from '../../../test/tabs';
 import { COOKIE_SESSION_KEY } from '../strategies/cookie-strategy';
 import { PREFERRED_STRATEGY_KEY } from '../strategies/preferred-strategy';
+import type { StrategyId } from '../strategies/strategy';
 import { WEB_STORAGE_KEYS } from '../strategies/web-storage-strategy';
 import { createTabLocalLock } from './tab-sync';
 
@@ -10,8 +11,11 @@ const STORAGE_KEYS = { ...WEB_STORAGE_KEYS, cookieSession: COOKIE_SESSION_KEY, m
 
 const REFRESH = ['POST', '/api/auth/refresh'] as const;
 
-/** Lets the fake channel's setTimeout(0) deliveries and pending promises run. */
-const settle = () => new Promise((resolve) => setTimeout(resolve, 5));
+/**
+ * Runs what is due now on the fake clock: the fake channel's setTimeout(0) deliveries and the
+ * promises they and the pending requests resolve. No real time passes; the test installs fake timers.
+ */
+const settle = () => vi.advanceTimersByTimeAsync(0);
 
 async function twoTabsLoggedIn(api: FakeApi, mode: 'header' | 'cookie' = 'header') {
   const browser = createFakeBrowser();
@@ -24,8 +28,22 @@ async function twoTabsLoggedIn(api: FakeApi, mode: 'header' | 'cookie' = 'header
   return { first, second };
 }
 
-/** Both tabs press Refresh token while the server holds its answers, so that the two requests overlap. */
+/** A server that knows alice, and one tab of a browser of its own where she logged in (in `strategy` when given). */
+async function oneTabLoggedIn({ strategy, accessTtl }: { strategy?: StrategyId; accessTtl?: number } = {}) {
+  const api = createFakeApi(accessTtl === undefined ? {} : { accessTtl });
+  api.addUser('alice', 'password1');
+  const tab = openTab(api, createFakeBrowser().join());
+  if (strategy) await tab.controller.switchStrategy(strategy);
+  await tab.controller.logIn('alice', 'password1');
+  return { api, tab };
+}
+
+/**
+ * Both tabs press Refresh token while the server holds its answers, so that the two requests overlap.
+ * A few seconds after the login, as a person would: a cookie-mode refresh is stamped with its time.
+ */
 async function refreshBothAtOnce(api: FakeApi, ...tabs: ReturnType<typeof openTab>[]) {
+  await vi.advanceTimersByTimeAsync(5_000);
   const release = api.holdRefreshes();
   const all = Promise.all(tabs.map((tab) => tab.controller.refreshNow()));
   await settle();
@@ -39,6 +57,7 @@ afterEach(() => {
 
 describe('refresh across tabs', () => {
   it.each(['header', 'cookie'] as const)('%s mode: two tabs asking at once cause one refresh, and both end with the new token', async (mode) => {
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const { first, second } = await twoTabsLoggedIn(api, mode);
@@ -57,6 +76,7 @@ describe('refresh across tabs', () => {
 
   it('without the shared lock the second tab would spend a used refresh token and lose the session', async () => {
     // The control experiment for the test above: it shows what the lock protects against.
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const first = openTab(api, { runExclusive: createTabLocalLock(), channel: null });
@@ -95,10 +115,7 @@ describe('refresh across tabs', () => {
 
   it('does not refresh on its own when silent refresh is off, so the token can be watched expiring', async () => {
     vi.useFakeTimers();
-    const api = createFakeApi({ accessTtl: 60 });
-    api.addUser('alice', 'password1');
-    const tab = openTab(api, createFakeBrowser().join());
-    await tab.controller.logIn('alice', 'password1');
+    const { api, tab } = await oneTabLoggedIn({ accessTtl: 60 });
     tab.controller.setAutoRefresh(false);
     expect(tab.controller.getState().nextRefreshAt).toBeNull();
 
@@ -109,6 +126,7 @@ describe('refresh across tabs', () => {
   });
 
   it('ends the session with a clear message when the server reports a reused refresh token', async () => {
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const { first, second } = await twoTabsLoggedIn(api);
@@ -128,6 +146,7 @@ describe('refresh across tabs', () => {
 
 describe('logging out', () => {
   it('a logout in one tab logs out the other', async () => {
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const { first, second } = await twoTabsLoggedIn(api);
@@ -141,10 +160,8 @@ describe('logging out', () => {
   });
 
   it('a logout during a refresh waits for it, then revokes the session with the newest token', async () => {
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    const tab = openTab(api, createFakeBrowser().join());
-    await tab.controller.logIn('alice', 'password1');
+    vi.useFakeTimers();
+    const { api, tab } = await oneTabLoggedIn();
     const firstToken = localStorage.getItem(STORAGE_KEYS.accessToken);
 
     const release = api.holdRefreshes();
@@ -165,11 +182,7 @@ describe('logging out', () => {
   });
 
   it('switching mode while logged in revokes the session on the server and clears both storages', async () => {
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    const tab = openTab(api, createFakeBrowser().join());
-    await tab.controller.switchStrategy('cookie');
-    await tab.controller.logIn('alice', 'password1');
+    const { api, tab } = await oneTabLoggedIn({ strategy: 'cookie' });
     expect(api.cookieJar.size).toBe(2);
     expect(localStorage.getItem(STORAGE_KEYS.cookieSession)).not.toBeNull();
 
@@ -187,9 +200,7 @@ describe('logging out', () => {
 
 describe('restoring after a reload', () => {
   it('starts in "restoring", never signed out, when a session is stored, then signs in from the server', async () => {
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    await openTab(api, createFakeBrowser().join()).controller.logIn('alice', 'password1');
+    const { api } = await oneTabLoggedIn();
 
     const reloaded = openTab(api, createFakeBrowser().join());
     expect(reloaded.controller.getState().phase).toBe('restoring');
@@ -200,11 +211,7 @@ describe('restoring after a reload', () => {
 
   it('refreshes instead of asking with an expired token (which would only earn a 401)', async () => {
     vi.useFakeTimers();
-    const api = createFakeApi({ accessTtl: 60 });
-    api.addUser('alice', 'password1');
-    const before = openTab(api, createFakeBrowser().join());
-    await before.controller.switchStrategy('cookie');
-    await before.controller.logIn('alice', 'password1');
+    const { api, tab: before } = await oneTabLoggedIn({ strategy: 'cookie', accessTtl: 60 });
     before.controller.setAutoRefresh(false);
     vi.advanceTimersByTime(120_000);
 
@@ -234,11 +241,7 @@ describe('restoring after a reload', () => {
 
 describe('the other strategies through the whole session', () => {
   it('memory: after a reload the page has no token, gets one from the refresh route with the CSRF cookie, and is signed in', async () => {
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    const before = openTab(api, createFakeBrowser().join());
-    await before.controller.switchStrategy('memory');
-    await before.controller.logIn('alice', 'password1');
+    const { api, tab: before } = await oneTabLoggedIn({ strategy: 'memory' });
     expect(before.controller.getState().credential?.accessToken).toMatch(/^eyJ/);
     expect(JSON.stringify({ ...localStorage })).not.toContain('eyJ');
 
@@ -257,6 +260,7 @@ describe('the other strategies through the whole session', () => {
   });
 
   it('sessionStorage: a reload of the tab keeps the session, another tab does not share it, nor its logout', async () => {
+    vi.useFakeTimers();
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const browser = createFakeBrowser();
@@ -284,11 +288,7 @@ describe('the other strategies through the whole session', () => {
   });
 
   it('DPoP: logs in with a proof, loads private data with a fresh proof, and the token is bound to the key', async () => {
-    const api = createFakeApi();
-    api.addUser('alice', 'password1');
-    const tab = openTab(api, createFakeBrowser().join());
-    await tab.controller.switchStrategy('dpop');
-    await tab.controller.logIn('alice', 'password1');
+    const { api, tab } = await oneTabLoggedIn({ strategy: 'dpop' });
     expect(tab.controller.getState().phase).toBe('signed-in');
 
     await tab.controller.loadPrivateData();

@@ -1,9 +1,9 @@
-import { readExpiry } from '../../../lib/jwt';
 import type { CredentialAttachment } from '../../../lib/api-client';
 import { createIndexedDbKeyStore, type DpopKeyStore } from './dpop-key-store';
 import { generateDpopKeyPair, publicJwkOf, signDpopProof, thumbprintOf } from '../../../lib/dpop-proof';
 import { DPOP_HEADER, DPOP_NONCE_HEADER } from './wire-names';
-import type { PageStrategy, StoredCredential } from './strategy';
+import { createStoredTokenPair } from './stored-token-pair';
+import type { PageStrategy } from './strategy';
 
 export const DPOP_STORAGE_KEYS = { accessToken: 'jwtlab.dpop.accessToken', refreshToken: 'jwtlab.dpop.refreshToken' } as const;
 
@@ -25,11 +25,7 @@ export function createDpopStrategy({ storage, keys = createIndexedDbKeyStore(), 
   let nonce: string | undefined;
   const currentPair = () => (pair ??= keys.load().catch(() => null));
 
-  const read = (): StoredCredential | null => {
-    const accessToken = storage.getItem(DPOP_STORAGE_KEYS.accessToken);
-    if (!accessToken) return null;
-    return { stamp: accessToken, expiresAt: readExpiry(accessToken) ?? 0, accessToken };
-  };
+  const tokens = createStoredTokenPair(storage, DPOP_STORAGE_KEYS);
 
   async function withProof(attachment: CredentialAttachment, method: string, url: string, accessToken?: string): Promise<CredentialAttachment> {
     const keyPair = await currentPair();
@@ -57,24 +53,18 @@ export function createDpopStrategy({ storage, keys = createIndexedDbKeyStore(), 
       afterLogin: 'Your tokens are bound to a key this page created and cannot export; every API call sends Authorization: DPoP and a fresh proof signed with that key.',
       afterRefresh: 'New tokens received, bound to the same key (the refresh needed a proof from it). The old refresh token is now spent.',
     },
-    read,
-    restorable: () => read() !== null,
+    read: tokens.read,
+    restorable: () => tokens.read() !== null,
     async prepareLogin() {
       // A new key for every login: tokens of an earlier session stay bound to a key that is gone.
       const fresh = await generateDpopKeyPair();
       await keys.save(fresh);
       pair = Promise.resolve(fresh);
     },
-    keep(answer) {
-      if (answer.mode !== 'dpop') return null;
-      storage.setItem(DPOP_STORAGE_KEYS.accessToken, answer.accessToken);
-      storage.setItem(DPOP_STORAGE_KEYS.refreshToken, answer.refreshToken);
-      return read();
-    },
-    noteSession: () => read(),
+    keep: (answer) => (answer.mode === 'dpop' ? tokens.save(answer) : null),
+    noteSession: () => tokens.read(),
     async clear() {
-      storage.removeItem(DPOP_STORAGE_KEYS.accessToken);
-      storage.removeItem(DPOP_STORAGE_KEYS.refreshToken);
+      tokens.forget();
       pair = Promise.resolve(null);
       await keys.remove().catch(() => {});
     },
@@ -88,10 +78,10 @@ export function createDpopStrategy({ storage, keys = createIndexedDbKeyStore(), 
       // The login's proof is what binds the new tokens to this key.
       if (use === 'login') return withProof(none, method, url);
       if (use === 'refresh') {
-        const refreshToken = storage.getItem(DPOP_STORAGE_KEYS.refreshToken);
+        const refreshToken = tokens.refreshToken();
         return refreshToken ? withProof({ ...none, body: { refreshToken }, carrier: 'body' }, method, url) : none;
       }
-      const accessToken = storage.getItem(DPOP_STORAGE_KEYS.accessToken);
+      const accessToken = tokens.accessToken();
       if (!accessToken) return none;
       return withProof({ ...none, headers: { authorization: `DPoP ${accessToken}` }, carrier: 'dpop' }, method, url, accessToken);
     },

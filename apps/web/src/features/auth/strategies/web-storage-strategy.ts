@@ -1,5 +1,5 @@
-import { readExpiry } from '../../../lib/jwt';
-import { NOTHING_ATTACHED, type PageStrategy, type StoredCredential, type StrategyDescription } from './strategy';
+import { createStoredTokenPair } from './stored-token-pair';
+import { NOTHING_ATTACHED, type PageStrategy, type StrategyDescription } from './strategy';
 
 /** Where both Web Storage strategies keep the tokens (in their own storage area). */
 export const WEB_STORAGE_KEYS = { accessToken: 'jwtlab.accessToken', refreshToken: 'jwtlab.refreshToken' } as const;
@@ -29,39 +29,28 @@ const DESCRIPTIONS: Record<'localStorage' | 'sessionStorage', StrategyDescriptio
  * the browser; sessionStorage belongs to one tab and ends with it.
  */
 export function createWebStorageStrategy(id: 'localStorage' | 'sessionStorage', storage: Storage): PageStrategy {
-  const read = (): StoredCredential | null => {
-    const accessToken = storage.getItem(WEB_STORAGE_KEYS.accessToken);
-    if (!accessToken) return null;
-    // An undecodable token counts as expired: the page refreshes it or gives up, never trusts it.
-    return { stamp: accessToken, expiresAt: readExpiry(accessToken) ?? 0, accessToken };
-  };
+  const tokens = createStoredTokenPair(storage, WEB_STORAGE_KEYS);
   return {
     id,
     serverMode: 'header',
     sharedWithOtherTabs: id === 'localStorage',
     description: DESCRIPTIONS[id],
-    read,
-    restorable: () => read() !== null,
+    read: tokens.read,
+    restorable: () => tokens.read() !== null,
     prepareLogin: async () => {},
-    keep(answer) {
-      if (answer.mode !== 'header') return null;
-      storage.setItem(WEB_STORAGE_KEYS.accessToken, answer.accessToken);
-      storage.setItem(WEB_STORAGE_KEYS.refreshToken, answer.refreshToken);
-      return read();
-    },
-    noteSession: () => read(),
+    keep: (answer) => (answer.mode === 'header' ? tokens.save(answer) : null),
+    noteSession: () => tokens.read(),
     async clear() {
-      storage.removeItem(WEB_STORAGE_KEYS.accessToken);
-      storage.removeItem(WEB_STORAGE_KEYS.refreshToken);
+      tokens.forget();
     },
     attach(use) {
       // 'omit': a cookie left over from another mode must not ride along and blur the comparison.
       if (use === 'none' || use === 'login') return NOTHING_ATTACHED;
       if (use === 'refresh') {
-        const refreshToken = storage.getItem(WEB_STORAGE_KEYS.refreshToken);
+        const refreshToken = tokens.refreshToken();
         return refreshToken ? { ...NOTHING_ATTACHED, body: { refreshToken }, carrier: 'body' } : NOTHING_ATTACHED;
       }
-      const accessToken = storage.getItem(WEB_STORAGE_KEYS.accessToken);
+      const accessToken = tokens.accessToken();
       return accessToken ? { ...NOTHING_ATTACHED, headers: { authorization: `Bearer ${accessToken}` }, carrier: 'authorization-header' } : NOTHING_ATTACHED;
     },
   };

@@ -12,13 +12,16 @@ function renderPage(api: FakeApi) {
   return { ...tab, user: userEvent.setup() };
 }
 
-async function logIn(user: ReturnType<typeof userEvent.setup>, mode: 'localStorage' | 'HttpOnly cookie' = 'localStorage') {
+/** The page, where alice (whom `api` knows) has logged in through the form, in `mode`. */
+async function renderLoggedIn(api: FakeApi, mode: 'localStorage' | 'HttpOnly cookie' = 'localStorage') {
+  const page = renderPage(api);
   // Each option's name begins with its storage.
-  await user.click(screen.getByRole('radio', { name: new RegExp(`^${mode}`) }));
-  await user.type(screen.getByLabelText('Username'), 'alice');
-  await user.type(screen.getByLabelText('Password'), 'password1');
-  await user.click(screen.getByRole('button', { name: 'Log in' }));
+  await page.user.click(screen.getByRole('radio', { name: new RegExp(`^${mode}`) }));
+  await page.user.type(screen.getByLabelText('Username'), 'alice');
+  await page.user.type(screen.getByLabelText('Password'), 'password1');
+  await page.user.click(screen.getByRole('button', { name: 'Log in' }));
   await screen.findByRole('button', { name: 'Log out' });
+  return page;
 }
 
 const region = () => screen.getByRole('region', { name: 'Sessions' });
@@ -42,8 +45,7 @@ describe('Sessions region', () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const elsewhere = api.addSessionElsewhere('alice');
-    const { user } = renderPage(api);
-    await logIn(user);
+    await renderLoggedIn(api);
 
     await within(region()).findByRole('table');
     const current = within(region()).getAllByRole('row').find((row) => row.getAttribute('aria-current') === 'true')!;
@@ -59,8 +61,7 @@ describe('Sessions region', () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const elsewhere = api.addSessionElsewhere('alice');
-    const { user } = renderPage(api);
-    await logIn(user);
+    const { user } = await renderLoggedIn(api);
 
     await user.click(await within(region()).findByRole('button', { name: 'Revoke' }));
 
@@ -77,8 +78,7 @@ describe('Sessions region', () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const elsewhere = api.addSessionElsewhere('alice', 'cookie');
-    const { user } = renderPage(api);
-    await logIn(user, 'HttpOnly cookie');
+    const { user } = await renderLoggedIn(api, 'HttpOnly cookie');
 
     await user.click(await within(region()).findByRole('button', { name: 'Revoke' }));
 
@@ -94,8 +94,7 @@ describe('Sessions region', () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');
     const others = [api.addSessionElsewhere('alice'), api.addSessionElsewhere('alice', 'cookie')];
-    const { user } = renderPage(api);
-    await logIn(user);
+    const { user } = await renderLoggedIn(api);
     await within(region()).findByRole('table');
     expect(rows()).toHaveLength(3);
 
@@ -109,8 +108,7 @@ describe('Sessions region', () => {
   it('logs this page out when the server says its own session has ended', async () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');
-    const { user } = renderPage(api);
-    await logIn(user);
+    const { user } = await renderLoggedIn(api);
     await within(region()).findByRole('table');
     api.revokeSessionsOf('alice'); // from another browser, as its Revoke button or Log out everywhere would
 
@@ -126,8 +124,7 @@ describe('Sessions region', () => {
   it('forgets the list at logout', async () => {
     const api = createFakeApi();
     api.addUser('alice', 'password1');
-    const { user } = renderPage(api);
-    await logIn(user);
+    const { user } = await renderLoggedIn(api);
     await within(region()).findByRole('table');
 
     await user.click(screen.getByRole('button', { name: 'Log out' }));
