@@ -90,7 +90,7 @@ describe('starting on PostgreSQL', () => {
       await pool.query(`INSERT INTO signing_keys (name, document, version) VALUES ('es256.keyring', '{"alg":"ES256","keys":[]}', 1)`);
       await pool.end();
       const line = await refusedStart({ DATABASE_URL: own.url, JWT_ALG: 'ES256' });
-      expect(line).toMatch(/^jwt-lab: cannot start: the "es256\.keyring" row of the signing_keys table \(DATABASE_URL\) is not a usable JWT Lab keyring \(\/keys /);
+      expect(line).toMatch(/^jwt-lab: cannot start: the "es256\.keyring" row of the signing_keys table \(DATABASE_URL\) is not a usable JWT Lab keyring \(\/keys: /);
     } finally {
       await own.drop();
     }

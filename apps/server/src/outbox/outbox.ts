@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { OutboxMessage } from '@jwt-lab/shared';
+import { firstMismatch, OutboxMessage } from '@jwt-lab/shared';
 import { Value } from 'typebox/value';
 
 export type OutgoingMessage = Omit<OutboxMessage, 'id' | 'sentAt'>;
@@ -31,8 +31,7 @@ export function parseOutboxFile(name: string, text: string): OutboxMessage | str
     return `outbox file ${name} is not JSON; it is left out of the outbox`;
   }
   if (Value.Check(OutboxMessage, value)) return value;
-  const [first] = Value.Errors(OutboxMessage, value);
-  return `outbox file ${name} is not a message (${first ? `${first.instancePath || 'the file'}: ${first.message}` : 'wrong shape'}); it is left out of the outbox`;
+  return `outbox file ${name} is not a message (${firstMismatch(OutboxMessage, value, 'the file')}); it is left out of the outbox`;
 }
 
 /**

@@ -2,7 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, generateKeyPair, type JWK } from 'jose';
 import { Type, type Static, type TSchema } from 'typebox';
 import { Value } from 'typebox/value';
-import type { JwtAlgorithm } from '@jwt-lab/shared';
+import { firstMismatch, type JwtAlgorithm } from '@jwt-lab/shared';
 
 // The stored format of the signing keys, wherever they are kept (key-storage.ts), and the rules
 // of their life: the current key signs; a retired key still verifies until every token it signed
@@ -72,20 +72,15 @@ export const OPERATOR_SECRET_RECORD = 'hs256-operator-secret';
 const SecretRotationSchema = Type.Object({ kid: Type.String(), since: Type.Number() });
 export type SecretRotation = Static<typeof SecretRotationSchema>;
 
-function firstProblem(schema: TSchema, value: unknown): string {
-  const [error] = Value.Errors(schema, value);
-  return error ? `${error.instancePath || '/'} ${error.message}` : 'unexpected shape';
-}
-
 /** A stored keyring, checked in full; throws KeyRingError naming `where` and the first problem. */
 export function parseStoredKeyRing(document: unknown, where: string): StoredKeyRing {
   const refuse = (problem: string) =>
     new KeyRingError(`${where} is not a usable JWT Lab keyring (${problem}); restore it from a backup, or move it away to start with a new key`);
-  if (!Value.Check(StoredKeyRingSchema, document)) throw refuse(firstProblem(StoredKeyRingSchema, document));
+  if (!Value.Check(StoredKeyRingSchema, document)) throw refuse(firstMismatch(StoredKeyRingSchema, document, '/'));
   const ring = document;
   ring.keys.forEach((key, i) => {
     const schema = PRIVATE_JWK[ring.alg];
-    if (!Value.Check(schema, key.jwk)) throw refuse(`/keys/${i}/jwk: not a ${ring.alg} key: ${firstProblem(schema, key.jwk)}`);
+    if (!Value.Check(schema, key.jwk)) throw refuse(`/keys/${i}/jwk: not a ${ring.alg} key: ${firstMismatch(schema, key.jwk, '/')}`);
   });
   if (!ring.keys.some((key) => key.retiredAt === null)) throw refuse('no current key');
   return { alg: ring.alg, keys: ring.keys.map((key) => ({ kid: key.kid, createdAt: key.createdAt, retiredAt: key.retiredAt, jwk: { ...key.jwk } })) };

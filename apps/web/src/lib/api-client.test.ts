@@ -21,7 +21,7 @@ describe('api client', () => {
     expect(result.error.code).toBe('malformed_response');
     expect(result.error.status).toBe(200);
     expect(result.error.message).toBe(
-      'POST /api/auth/login sent an answer the page does not understand (the body: must have required properties accessToken, refreshToken, expiresIn).',
+      'POST /api/auth/login sent an answer the page does not understand (the body: must have required properties expiresIn, accessToken, refreshToken).',
     );
   });
 

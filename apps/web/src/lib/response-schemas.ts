@@ -1,5 +1,6 @@
 import {
   AttackLabInfo,
+  firstMismatch,
   CookieModeLogin,
   DpopModeLogin,
   ErrorResponse,
@@ -54,7 +55,5 @@ export type ResponseTypes = { [Name in ResponseName]: Static<(typeof RESPONSE_SC
 /** Null when the value fits, else the first mismatch in words ("/user/id: expected string"). */
 export function describeMismatch(name: ResponseName, value: unknown): string | null {
   const schema: TSchema = RESPONSE_SCHEMAS[name];
-  if (Value.Check(schema, value)) return null;
-  const [first] = Value.Errors(schema, value);
-  return first ? `${first.instancePath || 'the body'}: ${first.message}` : 'it does not match the expected shape';
+  return Value.Check(schema, value) ? null : firstMismatch(schema, value, 'the body');
 }

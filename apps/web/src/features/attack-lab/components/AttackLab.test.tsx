@@ -1,6 +1,6 @@
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { LootSubmission, RefreshRequest, ReplayRequest, type ForeignRequest, type Refusal } from '@jwt-lab/shared';
+import { firstMismatch, LootSubmission, RefreshRequest, ReplayRequest, type ForeignRequest, type Refusal } from '@jwt-lab/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -38,8 +38,7 @@ function readBody<S extends TSchema>(schema: S, body: RequestInit['body']): { ok
     return { ok: false, problem: `wants JSON, not ${body}` };
   }
   if (Value.Check(schema, value)) return { ok: true, value };
-  const [first] = Value.Errors(schema, value);
-  return { ok: false, problem: `refuses ${body}: ${first ? `${first.instancePath || 'the body'} ${first.message}` : 'it does not match'}` };
+  return { ok: false, problem: `refuses ${body}: ${firstMismatch(schema, value, 'the body')}` };
 }
 
 interface FakeNetworkOptions {
