@@ -19,6 +19,23 @@ export const VIEW_DEFAULTS = {
   confirmationTimeoutMs: 1_000,
 };
 
+/** What a store built on a view may set for its view and feed; whatever is left out takes VIEW_DEFAULTS. */
+export interface RevocationViewTuning {
+  sessionCacheSize?: number;
+  heartbeatMs?: number;
+  confirmationTimeoutMs?: number;
+  log?: StoreLog | undefined;
+}
+
+export function withViewDefaults({ sessionCacheSize, heartbeatMs, confirmationTimeoutMs, log }: RevocationViewTuning) {
+  return {
+    sessionCacheSize: sessionCacheSize ?? VIEW_DEFAULTS.sessionCacheSize,
+    heartbeatMs: heartbeatMs ?? VIEW_DEFAULTS.heartbeatMs,
+    confirmationTimeoutMs: confirmationTimeoutMs ?? VIEW_DEFAULTS.confirmationTimeoutMs,
+    log,
+  };
+}
+
 // What one instance knows without asking its session store: the revoked session ids, a bounded
 // cache of sessions it has seen, and whether to trust both (trust-state.ts). The engine's feed
 // (Redis pub/sub, PostgreSQL LISTEN/NOTIFY) delivers revocation messages to `receive` and drives
