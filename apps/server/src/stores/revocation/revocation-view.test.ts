@@ -1,24 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import type { SessionRecord } from '../types.js';
+import { newSessionRecord } from '../../../test/support/session-record.js';
 import { createRevocationView } from './revocation-view.js';
-
-const HOUR = 60 * 60 * 1000;
-
-const newSession = (overrides: Partial<SessionRecord> = {}): SessionRecord => ({
-  id: randomUUID(),
-  userId: randomUUID(),
-  mode: 'header',
-  csrfToken: randomUUID(),
-  refreshJti: randomUUID(),
-  createdAt: 0,
-  expiresAt: HOUR,
-  revokedAt: null,
-  device: 'curl',
-  ip: '127.0.0.1',
-  lastUsedAt: 0,
-  ...overrides,
-});
 
 /** A view whose trust is current, as after its feed's first resynchronisation. */
 function currentView(sessionCacheSize: number) {
@@ -30,7 +12,7 @@ function currentView(sessionCacheSize: number) {
 describe("the revocation view's session cache", () => {
   it('keeps at most sessionCacheSize sessions: the one written longest ago leaves first, a recall does not keep it', () => {
     const view = currentView(2);
-    const [first, second, third] = [newSession(), newSession(), newSession()];
+    const [first, second, third] = [newSessionRecord(0), newSessionRecord(0), newSessionRecord(0)];
     view.remember(first);
     view.remember(second);
     expect(view.recall(first.id)).toEqual(first);
@@ -47,7 +29,7 @@ describe("the revocation view's session cache", () => {
 
   it('keeps a copy: changing the record it was given changes nothing remembered', () => {
     const view = currentView(2);
-    const session = newSession();
+    const session = newSessionRecord(0);
     view.remember(session);
     session.refreshJti = 'changed afterwards';
     expect(view.recall(session.id)?.refreshJti).not.toBe('changed afterwards');
@@ -55,7 +37,7 @@ describe("the revocation view's session cache", () => {
 
   it('forgets every session on a loss of trust, and refuses a read begun before it', () => {
     const view = currentView(10);
-    const session = newSession();
+    const session = newSessionRecord(0);
     view.remember(session);
     const readInEpoch = view.trust.epoch;
     view.trust.distrust('connection lost');
@@ -68,7 +50,7 @@ describe("the revocation view's session cache", () => {
 
   it('forgets the copy of a revoked or changed session, and keeps answering the revocation', () => {
     const view = currentView(10);
-    const [revoked, changed] = [newSession(), newSession()];
+    const [revoked, changed] = [newSessionRecord(0), newSessionRecord(0)];
     view.remember(revoked);
     view.remember(changed);
     view.receive(JSON.stringify({ revoked: [revoked.id], at: 7, from: 'another instance', notice: '1' }));
@@ -80,7 +62,7 @@ describe("the revocation view's session cache", () => {
 
   it('forgets expired sessions, and holds nothing when its size is 0', () => {
     const view = currentView(10);
-    const [ending, lasting] = [newSession({ expiresAt: 1_000 }), newSession({ expiresAt: HOUR })];
+    const [ending, lasting] = [newSessionRecord(0, { expiresAt: 1_000 }), newSessionRecord(0)];
     view.remember(ending);
     view.remember(lasting);
     view.forgetExpired(1_000);
