@@ -1,6 +1,7 @@
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ACCESS_COOKIE, bearer, cookieSession, errorOf, REFRESH_COOKIE, startTestApp, type TestApp } from './support/test-app.js';
+import { itRefusesForgedCookieRefreshes } from './support/csrf-refresh-cases.js';
+import { ACCESS_COOKIE, bearer, cookieSession, errorOf, FOREIGN_ORIGIN, REFRESH_COOKIE, SAME_ORIGIN, startTestApp, type TestApp } from './support/test-app.js';
 
 // Every route in cookie mode: tokens only in HttpOnly cookies; state changes need X-CSRF-Token.
 
@@ -9,9 +10,6 @@ beforeAll(async () => {
   t = await startTestApp();
 });
 afterAll(() => t.close());
-
-const SAME_ORIGIN = { host: 'localhost:3000', origin: 'http://localhost:3000' };
-const FOREIGN_ORIGIN = { host: 'localhost:3000', origin: 'http://127.0.0.1:4000' };
 
 const withAccess = (session: { accessCookie: string }) => ({ [ACCESS_COOKIE]: session.accessCookie });
 
@@ -123,35 +121,10 @@ describe('refresh in cookie mode', () => {
     expect(withBody.statusCode).toBe(200);
   });
 
-  it.each([
-    ['no X-CSRF-Token', { ...SAME_ORIGIN }],
-    ['a wrong X-CSRF-Token', { ...SAME_ORIGIN, 'x-csrf-token': 'x'.repeat(43) }],
-    ['a foreign Origin, even with the right token', FOREIGN_ORIGIN],
-  ])('refuses %s with 403 csrf_failed and spends nothing', async (_case, headers) => {
-    const session = await t.loginCookie();
-    const forged = await refresh(session, { ...headers, ...(headers === FOREIGN_ORIGIN ? { 'x-csrf-token': session.csrfToken } : {}) });
-    expect(errorOf(forged)).toMatchObject({ status: 403, error: 'csrf_failed' });
-    expect(forged.headers['set-cookie']).toBeUndefined();
-    // The refused request did not use up the refresh token: the real page can still refresh.
-    const genuine = await refresh(session, { ...SAME_ORIGIN, 'x-csrf-token': session.csrfToken });
-    expect(genuine.statusCode).toBe(200);
-  });
-
-  it('refuses another session\'s CSRF token', async () => {
-    const victim = await t.loginCookie();
-    const attacker = await t.loginCookie();
-    const response = await refresh(victim, { 'x-csrf-token': attacker.csrfToken });
-    expect(errorOf(response)).toMatchObject({ status: 403, error: 'csrf_failed' });
-  });
-
-  it('detects a replayed refresh cookie and ends the session', async () => {
-    const session = await t.loginCookie();
-    const first = await refresh(session, { 'x-csrf-token': session.csrfToken });
-    expect(first.statusCode).toBe(200);
-    const replay = await refresh(session, { 'x-csrf-token': session.csrfToken });
-    expect(errorOf(replay)).toMatchObject({ status: 401, error: 'refresh_token_reused' });
-    const newest = await t.inject({ method: 'GET', url: '/api/private', cookies: { [ACCESS_COOKIE]: cookieSession(first).accessCookie } });
-    expect(errorOf(newest)).toMatchObject({ status: 401, error: 'token_revoked' });
+  itRefusesForgedCookieRefreshes({
+    login: () => t.loginCookie(),
+    refresh,
+    readPrivateWith: (refreshed) => t.inject({ method: 'GET', url: '/api/private', cookies: { [ACCESS_COOKIE]: cookieSession(refreshed).accessCookie } }),
   });
 });
 

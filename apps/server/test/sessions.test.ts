@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestDatabase, type TestDatabase } from './support/postgres.js';
 import { startRedisServer, uniqueKeyPrefix, type RedisServer } from './support/redis-server.js';
 import { cookieClient, dpopClient, headerClient, memoryClient, type OutgoingRequest } from './support/strategy-clients.js';
-import { ACCESS_COOKIE, bearer, errorOf, startTestApp, type TestApp } from './support/test-app.js';
+import { ACCESS_COOKIE, bearer, errorOf, FOREIGN_ORIGIN, SAME_ORIGIN, startTestApp, type TestApp } from './support/test-app.js';
 
 // GET /api/auth/sessions and DELETE /api/auth/sessions/:id, on every store (SQLite, Redis,
 // PostgreSQL), in both modes; and, on the shared stores, a session revoked on one instance
@@ -13,8 +13,6 @@ import { ACCESS_COOKIE, bearer, errorOf, startTestApp, type TestApp } from './su
 
 const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
 const IPHONE = 'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
-const SAME_ORIGIN = { host: 'localhost:3000', origin: 'http://localhost:3000' };
-const FOREIGN_ORIGIN = { host: 'localhost:3000', origin: 'http://127.0.0.1:4000' };
 const PASSWORD = 'correct horse battery';
 
 let redis: RedisServer;

@@ -91,6 +91,15 @@ describe('parseConfig', () => {
     expectConfigError(env, variable);
   });
 
+  it.each([
+    [{ REDIS_URL: 'redis//:hunter2secret@cache' }, 'REDIS_URL is not a URL (expected redis://host:port)'],
+    [{ REDIS_URL: 'http://:hunter2secret@127.0.0.1:6379' }, 'REDIS_URL must start with redis:// or rediss://, got "http://"'],
+    [{ DATABASE_URL: 'postgres//jwt:hunter2secret@db' }, 'DATABASE_URL is not a URL (expected postgres://user@host:5432/database)'],
+    [{ DATABASE_URL: 'mysql://jwt:hunter2secret@127.0.0.1:3306/app' }, 'DATABASE_URL must start with postgres:// or postgresql://, got "mysql://"'],
+  ])('refuses a bad store URL %j saying what it expects, never echoing the password', (env, message) => {
+    expect(expectConfigError(env, Object.keys(env)[0]!)).toBe(message);
+  });
+
   it('trusts no proxy by default, and the ones named in TRUST_PROXY', () => {
     expect(parseConfig({}).trustProxy).toBe(false);
     expect(parseConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);

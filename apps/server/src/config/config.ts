@@ -97,8 +97,8 @@ export function parseConfig(env: Env, cwd = process.cwd()): Config {
     accessTokenTtl,
     refreshTokenTtl,
     cookieSecure: boolean(env, 'COOKIE_SECURE', true),
-    redisUrl: redisUrl(env),
-    databaseUrl: databaseUrl(env),
+    redisUrl: storeUrl(env, 'REDIS_URL', ['redis:', 'rediss:'], 'redis://host:port'),
+    databaseUrl: storeUrl(env, 'DATABASE_URL', ['postgres:', 'postgresql:'], 'postgres://user@host:5432/database'),
     redisKeyPrefix: text(env, 'REDIS_KEY_PREFIX', 'jwt-lab:'),
     logLevel: oneOf(env, 'LOG_LEVEL', LOG_LEVELS, 'info'),
     publicUrl: publicUrl(env),
@@ -239,33 +239,21 @@ function localOnly(env: Env, name: string, host: string, fallback: boolean): boo
   return on;
 }
 
-function redisUrl(env: Env): string | undefined {
-  const value = raw(env, 'REDIS_URL');
+/**
+ * The URL of a store the app connects to, kept as given. Never echoed in a message: it may carry
+ * a password.
+ */
+function storeUrl(env: Env, name: 'REDIS_URL' | 'DATABASE_URL', protocols: readonly string[], example: string): string | undefined {
+  const value = raw(env, name);
   if (value === undefined) return undefined;
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    throw new ConfigError('REDIS_URL', 'is not a URL (expected redis://host:port)');
+    throw new ConfigError(name, `is not a URL (expected ${example})`);
   }
-  if (url.protocol !== 'redis:' && url.protocol !== 'rediss:') {
-    throw new ConfigError('REDIS_URL', `must start with redis:// or rediss://, got "${url.protocol}//"`);
-  }
-  return value;
-}
-
-function databaseUrl(env: Env): string | undefined {
-  const value = raw(env, 'DATABASE_URL');
-  if (value === undefined) return undefined;
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    // Never echo the value: it may carry a password.
-    throw new ConfigError('DATABASE_URL', 'is not a URL (expected postgres://user@host:5432/database)');
-  }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
-    throw new ConfigError('DATABASE_URL', `must start with postgres:// or postgresql://, got "${url.protocol}//"`);
+  if (!protocols.includes(url.protocol)) {
+    throw new ConfigError(name, `must start with ${protocols.map((protocol) => `${protocol}//`).join(' or ')}, got "${url.protocol}//"`);
   }
   return value;
 }

@@ -1,5 +1,6 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
+import { processAlive } from './process-alive.js';
 
 const run = promisify(execFile);
 
@@ -29,15 +30,6 @@ export interface TestNetwork {
 const OWNED = /^jl[bv](\d+)[a-z]?$/;
 const OWNED_NAMESPACE = /^jwtlab-(\d+)-/;
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 const ip = (...args: string[]) => run('ip', args);
 
 /** Why namespaces cannot be used here, or undefined when they can. */
@@ -58,13 +50,13 @@ async function removeLeftovers() {
   for (const line of namespaces.split('\n')) {
     const name = line.split(' ')[0] ?? '';
     const owner = OWNED_NAMESPACE.exec(name)?.[1];
-    if (owner && !alive(Number(owner))) await ip('netns', 'delete', name).catch(() => {});
+    if (owner && !processAlive(Number(owner))) await ip('netns', 'delete', name).catch(() => {});
   }
   const { stdout: links } = await ip('-o', 'link', 'show');
   for (const line of links.split('\n')) {
     const name = /^\d+: ([^:@]+)/.exec(line)?.[1] ?? '';
     const owner = OWNED.exec(name)?.[1];
-    if (owner && !alive(Number(owner))) await ip('link', 'delete', name).catch(() => {});
+    if (owner && !processAlive(Number(owner))) await ip('link', 'delete', name).catch(() => {});
   }
 }
 

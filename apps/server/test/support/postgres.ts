@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
+import { processAlive } from './process-alive.js';
 
 const run = promisify(execFile);
 
@@ -32,15 +33,6 @@ async function withAdmin<T>(adminUrl: string, work: (client: Client) => Promise<
     return await work(client);
   } finally {
     await client.end();
-  }
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 

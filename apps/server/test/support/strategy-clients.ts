@@ -1,7 +1,7 @@
 import type { CredentialMode, CredentialVia } from '@jwt-lab/shared';
 import type { LightMyRequestResponse } from 'fastify';
 import { createDpopKey } from './dpop-key.js';
-import type { TestApp } from './test-app.js';
+import { SAME_ORIGIN, type TestApp } from './test-app.js';
 
 /** One request as a client sends it: its headers and the cookies its browser attaches. */
 export interface OutgoingRequest {
@@ -37,8 +37,6 @@ export interface StrategyClient {
   cookies: Record<string, { httpOnly: boolean; path: string }>;
   login(t: TestApp): Promise<StrategySession>;
 }
-
-const SAME_ORIGIN = { host: 'localhost:3000', origin: 'http://localhost:3000' };
 
 /** A browser's cookie jar for one origin: names and values, updated by every Set-Cookie. */
 function cookieJar() {

@@ -142,6 +142,10 @@ export function memorySession(response: LightMyRequestResponse) {
 
 export const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 
+/** Headers of a request from the page the test app serves (its own origin), and from another site's page. */
+export const SAME_ORIGIN = { host: 'localhost:3000', origin: 'http://localhost:3000' };
+export const FOREIGN_ORIGIN = { host: 'localhost:3000', origin: 'http://127.0.0.1:4000' };
+
 /**
  * Asserts that the answer is the API's error envelope (JSON, exactly `error` and `message`, a
  * known code answered with that code's own status) and returns it, so tests read

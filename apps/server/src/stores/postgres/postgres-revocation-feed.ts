@@ -109,12 +109,7 @@ export function createPostgresRevocationFeed(options: PostgresRevocationFeedOpti
 
   return {
     view,
-    /** Resolves once the view is current; rejects when it cannot get there within `timeoutMs`. */
-    start(timeoutMs: number): Promise<void> {
-      const current = trust.whenCurrent(timeoutMs);
-      void resynchronise();
-      return current;
-    },
+    resynchronise,
     async stop() {
       stopped = true;
       trust.close();

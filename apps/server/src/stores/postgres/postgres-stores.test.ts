@@ -3,7 +3,10 @@ import { performance } from 'node:perf_hooks';
 import { Client, type Pool } from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestDatabase, startPostgresCluster, type PostgresCluster, type TestDatabase } from '../../../test/support/postgres.js';
+import { expectFailsClosedAndKeepsMissedRevocation, failsClosed } from '../../../test/support/fail-closed.js';
 import { freePort } from '../../../test/support/redis-server.js';
+import { newSessionRecord } from '../../../test/support/session-record.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { ConfigError } from '../../config/config.js';
 import { loadKeyRing } from '../../tokens/key-ring.js';
 import { KeyRingError, newStoredKeyRing } from '../../tokens/stored-key-ring.js';
@@ -52,37 +55,12 @@ async function openInstance(url: string, options: { heartbeatMs?: number } = {})
 }
 
 async function storedSession(instance: Awaited<ReturnType<typeof openInstance>>, overrides: Partial<SessionRecord> = {}): Promise<SessionRecord> {
-  const now = Date.now();
   const userId = overrides.userId ?? randomUUID();
-  if (!overrides.userId) await instance.users.create({ id: userId, username: `u_${userId.slice(0, 8)}`, passwordHash: 'x', createdAt: now });
-  const session: SessionRecord = {
-    id: randomUUID(),
-    userId,
-    mode: 'header',
-    csrfToken: randomUUID(),
-    refreshJti: randomUUID(),
-    createdAt: now,
-    expiresAt: now + HOUR,
-    revokedAt: null,
-    device: 'curl',
-    ip: '127.0.0.1',
-    lastUsedAt: now,
-    ...overrides,
-  };
+  const session = newSessionRecord(Date.now(), { ...overrides, userId });
+  if (!overrides.userId) await instance.users.create({ id: userId, username: `u_${userId.slice(0, 8)}`, passwordHash: 'x', createdAt: session.createdAt });
   await instance.sessions.create(session);
   return session;
 }
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  while (!(await condition())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-  return performance.now() - started;
-}
-
-const refuses = async (run: () => Promise<unknown>) => run().then(() => false, (error: unknown) => error instanceof StoreUnavailableError);
 
 describe('PostgreSQL migrations', () => {
   it('bring a fresh database to the latest version once, however many instances start at once (repeated)', async () => {
@@ -188,22 +166,20 @@ describe('PostgreSQL sessions across instances (LISTEN/NOTIFY)', () => {
 
   it('fails closed when its listening connection is cut, and resynchronises, keeping a revocation it missed', async () => {
     const [a, b] = [await openInstance(url), await openInstance(url)];
-    const session = await storedSession(a);
-    expect((await b.sessions.find(session.id))?.revokedAt).toBeNull();
-
     const admin = new Client({ connectionString: url });
     await admin.connect();
     cleanups.push(() => admin.end());
-    // The server ends B's listening connection, as a database restart or a proxy would.
-    await admin.query('SELECT pg_terminate_backend($1)', [b.sessions.listenerPid()]);
-    await waitFor(() => refuses(() => b.sessions.find(session.id)), 1_000);
-    await expect(b.sessions.revoke(session.id, Date.now())).rejects.toBeInstanceOf(StoreUnavailableError);
-
-    const revokedAt = Date.now();
-    await a.sessions.revoke(session.id, revokedAt); // B is not listening now
-    await waitFor(() => b.sessions.isCurrent(), 5_000);
-    expect((await b.sessions.find(session.id))?.revokedAt).toBe(revokedAt);
+    await expectFailsClosedAndKeepsMissedRevocation({
+      a: a.sessions,
+      b: b.sessions,
+      session: await storedSession(a),
+      unstored: newSessionRecord(),
+      // The server ends B's listening connection, as a database restart or a proxy would.
+      cutB: () => admin.query('SELECT pg_terminate_backend($1)', [b.sessions.listenerPid()]),
+      noticeWithinMs: 1_000,
+    });
   });
+
   it('survives the database ending its connections in the middle of transactions: those calls fail closed, later ones work', async () => {
     const instance = await openInstance(url);
     const sessions = await Promise.all(Array.from({ length: 40 }, () => storedSession(instance)));
@@ -233,7 +209,7 @@ describe('PostgreSQL stopped and started again (a cluster of this test\'s own)',
     const instance = await openInstance(url, { heartbeatMs: 200 });
     const session = await storedSession(instance);
     await cluster.stop('fast');
-    const noticed = await waitFor(() => refuses(() => instance.sessions.find(session.id)), 2_000);
+    const noticed = await waitFor(() => failsClosed(() => instance.sessions.find(session.id)), 2_000);
     expect(noticed).toBeLessThan(1_000);
     await expect(instance.users.findById(session.userId)).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(storedSession(instance)).rejects.toBeInstanceOf(StoreUnavailableError);

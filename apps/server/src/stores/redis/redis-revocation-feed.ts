@@ -92,12 +92,7 @@ export function createRedisRevocationFeed(options: RedisRevocationFeedOptions) {
 
   return {
     view,
-    /** Resolves once the view is current; rejects when it cannot get there within `timeoutMs`. */
-    start(timeoutMs: number): Promise<void> {
-      const current = trust.whenCurrent(timeoutMs);
-      void resynchronise();
-      return current;
-    },
+    resynchronise,
     stop() {
       stopped = true;
       trust.close();

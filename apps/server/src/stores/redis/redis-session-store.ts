@@ -1,13 +1,13 @@
 import { CREDENTIAL_MODES, type CredentialMode } from '@jwt-lab/shared';
 import type { Redis } from 'ioredis';
-import { StoreUnavailableError, type RotationResult, type SessionRecord, type SessionStore, type StoreLog } from '../types.js';
+import { StoreUnavailableError, type RotationResult, type SessionRecord } from '../types.js';
 import { redisCommand } from './redis-command.js';
 import { createSessionScript, recordUseScript, revokeSessionScript, revokeUserSessionsScript, rotateRefreshScript } from './redis-scripts.js';
 import { createRedisRevocationFeed } from './redis-revocation-feed.js';
-import { VIEW_DEFAULTS } from '../revocation/revocation-view.js';
-import { confirmedRevocation, findRemembered, rememberRotation, rememberUse } from '../revocation/remembered-sessions.js';
+import { withViewDefaults, type RevocationViewTuning } from '../revocation/revocation-view.js';
+import { createRememberedSessionStore, type SharedSessionQueries } from '../revocation/remembered-sessions.js';
 
-export interface RedisSessionStoreOptions {
+export interface RedisSessionStoreOptions extends RevocationViewTuning {
   client: Redis;
   /** A second connection, used only to subscribe to revocations (see redis-revocation-feed.ts). */
   subscriber: Redis;
@@ -15,12 +15,7 @@ export interface RedisSessionStoreOptions {
   keyPrefix: string;
   /** ACCESS_TOKEN_TTL in ms: how long a revoked session must be remembered (tokens are checked with no clock tolerance). */
   accessTokenTtlMs: number;
-  sessionCacheSize?: number;
-  heartbeatMs?: number;
-  confirmationTimeoutMs?: number;
-  log?: StoreLog | undefined;
 }
-
 
 /** The key names of one prefix; scripts derive the per-session and per-user ones the same way. */
 export function redisSessionKeys(prefix: string) {
@@ -52,39 +47,17 @@ function toSession(id: string, fields: Record<string, string>): SessionRecord | 
 
 /**
  * Sessions in Redis, shared by every instance. `find` answers from memory once a session has been
- * seen (the revocation view keeps it honest), so verifying a token costs no Redis call. Call
- * `start()` before use and `stop()` before closing the connections.
+ * seen (the revocation view keeps it honest), so verifying a token costs no Redis call
+ * (../revocation/remembered-sessions.ts); here are only the commands. Call `start()` before use
+ * and `stop()` before closing the connections.
  */
 export function createRedisSessionStore(options: RedisSessionStoreOptions) {
   const { client, subscriber, keyPrefix, accessTokenTtlMs } = options;
   const keys = redisSessionKeys(keyPrefix);
-  const feed = createRedisRevocationFeed({
-    client,
-    subscriber,
-    channel: keys.channel,
-    revokedKey: keys.revoked,
-    accessTokenTtlMs,
-    sessionCacheSize: options.sessionCacheSize ?? VIEW_DEFAULTS.sessionCacheSize,
-    heartbeatMs: options.heartbeatMs ?? VIEW_DEFAULTS.heartbeatMs,
-    confirmationTimeoutMs: options.confirmationTimeoutMs ?? VIEW_DEFAULTS.confirmationTimeoutMs,
-    log: options.log,
-  });
+  const feed = createRedisRevocationFeed({ client, subscriber, channel: keys.channel, revokedKey: keys.revoked, accessTokenTtlMs, ...withViewDefaults(options) });
 
-  const { view } = feed;
-  const { trust } = view;
-
-  /** Runs a script that may revoke sessions and publish that: confirmed by every instance before it returns. */
-  function revoking<T>(
-    run: (notice: { from: string; notice: string }) => Promise<unknown>,
-    read: (reply: unknown) => { value: T; revokedIds: string[]; receivers: number },
-    now: number,
-  ): Promise<T> {
-    return confirmedRevocation(view, (notice) => redisCommand(() => run(notice)), read, now);
-  }
-
-  const sessions = {
-    async create(session) {
-      trust.assertCurrent();
+  const queries: SharedSessionQueries = {
+    async insert(session) {
       const { id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt, device, ip, lastUsedAt } = session;
       await redisCommand(() =>
         createSessionScript(
@@ -93,41 +66,34 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
           [id, userId, mode, csrfToken, refreshJti, createdAt, expiresAt, revokedAt ?? '', device, ip, lastUsedAt],
         ),
       );
-      view.remember(session);
     },
 
-    async find(id) {
-      trust.assertCurrent();
-      return findRemembered(view, id, async () => toSession(id, await redisCommand(() => client.hgetall(keys.session(id)))));
-    },
+    load: async (id) => toSession(id, await redisCommand(() => client.hgetall(keys.session(id)))),
 
-    async rotateRefreshToken(id, presentedJti, next, now) {
-      trust.assertCurrent();
-      const result = await revoking(
-        ({ from, notice }) =>
-          rotateRefreshScript(client, [keys.session(id), keys.revoked], [id, presentedJti, next.jti, next.expiresAt, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
-        (reply) => {
-          const [value, receivers = 0] = reply as [RotationResult, number?];
-          return { value, revokedIds: value === 'reused' ? [id] : [], receivers };
-        },
-        now,
+    async rotateRefreshToken(id, presentedJti, next, now, { from, notice }) {
+      const reply = await redisCommand(() =>
+        rotateRefreshScript(client, [keys.session(id), keys.revoked], [id, presentedJti, next.jti, next.expiresAt, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
       );
-      rememberRotation(view, id, result, next);
-      return result;
+      const [value, receivers = 0] = reply as [RotationResult, number?];
+      return { value, revokedIds: value === 'reused' ? [id] : [], receivers };
     },
 
-    async revoke(id, now) {
-      trust.assertCurrent();
-      await revoking(
-        ({ from, notice }) => revokeSessionScript(client, [keys.session(id), keys.revoked], [id, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
-        (reply) => ({ value: undefined, revokedIds: (reply as number) >= 0 ? [id] : [], receivers: reply as number }),
-        now,
+    async revoke(id, now, { from, notice }) {
+      const receivers = (await redisCommand(() =>
+        revokeSessionScript(client, [keys.session(id), keys.revoked], [id, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
+      )) as number;
+      return { value: undefined, revokedIds: receivers >= 0 ? [id] : [], receivers };
+    },
+
+    async revokeAllForUser(userId, now, { from, notice }) {
+      const reply = await redisCommand(() =>
+        revokeUserSessionsScript(client, [keys.userSessions(userId), keys.revoked], [userId, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
       );
+      const [receivers, ids] = reply as [number, string[]];
+      return { value: ids, revokedIds: ids, receivers };
     },
 
-    // Not on the hot path (the sessions page): read from Redis, not from this instance's memory.
     async listForUser(userId, now) {
-      trust.assertCurrent();
       const ids = await redisCommand(() => client.zrangebyscore(keys.userSessions(userId), `(${now}`, '+inf'));
       const pipeline = client.pipeline();
       for (const id of ids) pipeline.hgetall(keys.session(id));
@@ -136,49 +102,22 @@ export function createRedisSessionStore(options: RedisSessionStoreOptions) {
       replies.forEach(([error, fields], i) => {
         if (error) throw new StoreUnavailableError(error);
         const session = toSession(ids[i]!, fields as Record<string, string>);
-        if (session && session.userId === userId && session.expiresAt > now) {
-          const known = view.withRevocation(session);
-          if (known.revokedAt === null) found.push(known);
-        }
+        if (session && session.userId === userId && session.expiresAt > now) found.push(session);
       });
       return found.sort((a, b) => b.createdAt - a.createdAt || a.id.localeCompare(b.id));
     },
 
     async recordUse(id, at) {
-      trust.assertCurrent();
       await redisCommand(() => recordUseScript(client, [keys.session(id)], [at]));
-      rememberUse(view, id, at);
     },
 
-    async revokeAllForUser(userId, now) {
-      trust.assertCurrent();
-      return revoking(
-        ({ from, notice }) =>
-          revokeUserSessionsScript(client, [keys.userSessions(userId), keys.revoked], [userId, now, accessTokenTtlMs, keyPrefix, keys.channel, from, notice]),
-        (reply) => {
-          const [receivers, ids] = reply as [number, string[]];
-          return { value: ids, revokedIds: ids, receivers };
-        },
-        now,
-      );
-    },
-
-    // Redis expires session keys by itself; what is left is the revoked set and this instance's memory.
+    // Redis expires session keys by itself; what is left is the revoked set (and the view's memory, which forgets its part itself).
     async purgeExpired(now) {
-      view.forgetExpired(now);
-      trust.assertCurrent();
       await redisCommand(() => client.zremrangebyscore(keys.revoked, '-inf', now - accessTokenTtlMs));
     },
-  } satisfies SessionStore;
+  };
 
-  return Object.assign(sessions, {
-    /** Subscribes and loads the revoked set; rejects with StoreUnavailableError if that takes longer than `timeoutMs`. */
-    start: (timeoutMs = 5_000) => feed.start(timeoutMs),
-    stop: () => feed.stop(),
-    assertCurrent: () => trust.assertCurrent(),
-    /** Tests and diagnostics: is this instance trusting its view right now? */
-    isCurrent: () => trust.isCurrent,
-  });
+  return createRememberedSessionStore(feed, queries);
 }
 
 export type RedisSessionStore = ReturnType<typeof createRedisSessionStore>;

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { expectFailsClosedAndKeepsMissedRevocation, failsClosed } from '../../../test/support/fail-closed.js';
 import { startRedisServer, uniqueKeyPrefix, type RedisServer } from '../../../test/support/redis-server.js';
+import { newSessionRecord } from '../../../test/support/session-record.js';
+import { waitFor } from '../../../test/support/wait-for.js';
 import { ConfigError } from '../../config/config.js';
-import { StoreUnavailableError, type SessionRecord } from '../types.js';
 import { createRedisAttemptStore } from './redis-attempt-store.js';
 import { connectRedis, describeRedisUrl } from './redis-connection.js';
 import { VIEW_DEFAULTS } from '../revocation/revocation-view.js';
@@ -51,20 +53,6 @@ async function openInstance(keyPrefix: string, options: { heartbeatMs?: number }
   return instance;
 }
 
-const newSession = (now = Date.now()): SessionRecord => ({
-  id: randomUUID(),
-  userId: randomUUID(),
-  mode: 'cookie',
-  csrfToken: randomUUID(),
-  refreshJti: randomUUID(),
-  createdAt: now,
-  expiresAt: now + HOUR,
-  revokedAt: null,
-  device: 'curl',
-  ip: '127.0.0.1',
-  lastUsedAt: now,
-});
-
 /** Commands Redis has run, not counting the heartbeats and this test's own INFO. */
 async function commandsServed(): Promise<number> {
   let total = 0;
@@ -74,22 +62,11 @@ async function commandsServed(): Promise<number> {
   return total;
 }
 
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs: number): Promise<number> {
-  const started = performance.now();
-  while (!(await condition())) {
-    if (performance.now() - started > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 2));
-  }
-  return performance.now() - started;
-}
-
-const refuses = async (find: () => Promise<unknown>) => find().then(() => false, (error: unknown) => error instanceof StoreUnavailableError);
-
 describe('Redis session store across instances', () => {
   it('answers find from memory once a session has been seen: no Redis command per token check', async () => {
     const prefix = uniqueKeyPrefix('hot-path');
     const [a, b] = [await openInstance(prefix), await openInstance(prefix)];
-    const session = newSession();
+    const session = newSessionRecord();
     await a.sessions.create(session);
     expect(await b.sessions.find(session.id)).toEqual(session); // first sight: one read
 
@@ -102,7 +79,7 @@ describe('Redis session store across instances', () => {
     const prefix = uniqueKeyPrefix('confirmed');
     const [a, b, c] = [await openInstance(prefix), await openInstance(prefix), await openInstance(prefix)];
     for (let i = 0; i < 20; i++) {
-      const session = newSession();
+      const session = newSessionRecord();
       await a.sessions.create(session);
       await b.sessions.find(session.id);
       await c.sessions.find(session.id);
@@ -117,9 +94,9 @@ describe('Redis session store across instances', () => {
   it('spreads revokeAllForUser and reuse detection to the other instances before returning', async () => {
     const prefix = uniqueKeyPrefix('spread');
     const [a, b] = [await openInstance(prefix), await openInstance(prefix)];
-    const first = newSession();
-    const second = { ...newSession(), userId: first.userId };
-    const reused = newSession();
+    const first = newSessionRecord();
+    const second = { ...newSessionRecord(), userId: first.userId };
+    const reused = newSessionRecord();
     for (const session of [first, second, reused]) {
       await a.sessions.create(session);
       await b.sessions.find(session.id);
@@ -140,7 +117,7 @@ describe('Redis session store across instances', () => {
     const silent = redis.connect();
     await silent.subscribe(`${prefix}revocations`);
     try {
-      const session = newSession();
+      const session = newSessionRecord();
       await a.sessions.create(session);
       const started = performance.now();
       await a.sessions.revoke(session.id, Date.now());
@@ -157,7 +134,7 @@ describe('Redis session store across instances', () => {
   it('shows a rotation made on one instance in find on another', async () => {
     const prefix = uniqueKeyPrefix('rotation');
     const [a, b] = [await openInstance(prefix), await openInstance(prefix)];
-    const session = newSession();
+    const session = newSessionRecord();
     await a.sessions.create(session);
     await b.sessions.find(session.id);
     const next = { jti: randomUUID(), expiresAt: session.expiresAt + HOUR };
@@ -172,7 +149,7 @@ describe('Redis keys', () => {
     const prefix = uniqueKeyPrefix('expiry');
     const instance = await openInstance(prefix);
     const now = Date.now();
-    const session = newSession(now);
+    const session = newSessionRecord(now);
     await instance.sessions.create(session);
     expect(await admin.pexpiretime(`${prefix}session:${session.id}`)).toBe(session.expiresAt);
     expect(await admin.pexpiretime(`${prefix}user-sessions:${session.userId}`)).toBe(session.expiresAt);
@@ -183,7 +160,7 @@ describe('Redis keys', () => {
     expect(await admin.zscore(`${prefix}revoked`, session.id)).toBe(String(now + 1000));
 
     // A revoked session about to end anyway is kept only until its end.
-    const ending = { ...newSession(now), expiresAt: now + 5_000 };
+    const ending = { ...newSessionRecord(now), expiresAt: now + 5_000 };
     await instance.sessions.create(ending);
     await instance.sessions.revoke(ending.id, now);
     expect(await admin.pexpiretime(`${prefix}session:${ending.id}`)).toBe(ending.expiresAt);
@@ -203,7 +180,7 @@ describe('Redis keys', () => {
     const prefix = uniqueKeyPrefix('purge');
     const instance = await openInstance(prefix);
     const now = Date.now();
-    const [old, recent] = [newSession(now), newSession(now)];
+    const [old, recent] = [newSessionRecord(now), newSessionRecord(now)];
     for (const session of [old, recent]) await instance.sessions.create(session);
     await instance.sessions.revoke(old.id, now - ACCESS_TTL_MS - 1);
     await instance.sessions.revoke(recent.id, now);
@@ -216,31 +193,29 @@ describe('Redis fail-closed behaviour', () => {
   it('refuses every session operation while disconnected, then resynchronises and keeps a revocation it missed meanwhile', async () => {
     const prefix = uniqueKeyPrefix('resync');
     const [a, b] = [await openInstance(prefix), await openInstance(prefix)];
-    const session = newSession();
+    const session = newSessionRecord();
     await a.sessions.create(session);
-    expect((await b.sessions.find(session.id))?.revokedAt).toBeNull();
-
-    // Cut B off: Redis closes both of its connections, as when Redis restarts or a proxy drops them.
-    for (const connection of [b.client, b.subscriber]) await admin.client('KILL', 'ADDR', `127.0.0.1:${connection.stream.localPort}`);
-    await waitFor(() => refuses(() => b.sessions.find(session.id)), 500);
-    await expect(b.sessions.revoke(session.id, Date.now())).rejects.toBeInstanceOf(StoreUnavailableError);
-    await expect(b.sessions.create(newSession())).rejects.toBeInstanceOf(StoreUnavailableError);
-
-    const revokedAt = Date.now();
-    await a.sessions.revoke(session.id, revokedAt); // B is not listening now
-
-    await waitFor(() => b.sessions.isCurrent(), 5_000);
-    expect((await b.sessions.find(session.id))?.revokedAt).toBe(revokedAt);
+    await expectFailsClosedAndKeepsMissedRevocation({
+      a: a.sessions,
+      b: b.sessions,
+      session,
+      unstored: newSessionRecord(),
+      // Redis closes both of B's connections, as when Redis restarts or a proxy drops them.
+      cutB: async () => {
+        for (const connection of [b.client, b.subscriber]) await admin.client('KILL', 'ADDR', `127.0.0.1:${connection.stream.localPort}`);
+      },
+      noticeWithinMs: 500,
+    });
   });
 
   it('fails closed when Redis stops answering without closing the connection, and recovers when it answers again', async () => {
     const prefix = uniqueKeyPrefix('frozen');
     const instance = await openInstance(prefix, { heartbeatMs: 200 });
-    const session = newSession();
+    const session = newSessionRecord();
     await instance.sessions.create(session);
     process.kill(redis.pid!, 'SIGSTOP');
     try {
-      const noticed = await waitFor(() => refuses(() => instance.sessions.find(session.id)), 1_000);
+      const noticed = await waitFor(() => failsClosed(() => instance.sessions.find(session.id)), 1_000);
       expect(noticed).toBeLessThan(600);
     } finally {
       process.kill(redis.pid!, 'SIGCONT');

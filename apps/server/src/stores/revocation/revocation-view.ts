@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Type, type Static } from 'typebox';
 import { Value } from 'typebox/value';
+import { createBoundedMap } from '../../collections/bounded-map.js';
 import type { SessionRecord, StoreLog } from '../types.js';
 import { createConfirmations } from './confirmations.js';
 import { createTrustState } from './trust-state.js';
@@ -18,6 +19,23 @@ export const VIEW_DEFAULTS = {
    */
   confirmationTimeoutMs: 1_000,
 };
+
+/** What a store built on a view may set for its view and feed; whatever is left out takes VIEW_DEFAULTS. */
+export interface RevocationViewTuning {
+  sessionCacheSize?: number;
+  heartbeatMs?: number;
+  confirmationTimeoutMs?: number;
+  log?: StoreLog | undefined;
+}
+
+export function withViewDefaults({ sessionCacheSize, heartbeatMs, confirmationTimeoutMs, log }: RevocationViewTuning) {
+  return {
+    sessionCacheSize: sessionCacheSize ?? VIEW_DEFAULTS.sessionCacheSize,
+    heartbeatMs: heartbeatMs ?? VIEW_DEFAULTS.heartbeatMs,
+    confirmationTimeoutMs: confirmationTimeoutMs ?? VIEW_DEFAULTS.confirmationTimeoutMs,
+    log,
+  };
+}
 
 // What one instance knows without asking its session store: the revoked session ids, a bounded
 // cache of sessions it has seen, and whether to trust both (trust-state.ts). The engine's feed
@@ -56,8 +74,8 @@ export function createRevocationView(options: RevocationViewOptions) {
   const instanceId = randomBytes(8).toString('hex');
   /** Session id → revocation time. Only grows between purges: a revocation is never undone. */
   const revoked = new Map<string, number>();
-  /** Session id → record as last read or written; Map order is insertion order. */
-  const sessions = new Map<string, SessionRecord>();
+  /** Session id → record as last read or written; the oldest write leaves first. */
+  const sessions = createBoundedMap<string, SessionRecord>({ capacity: sessionCacheSize });
   // Rotations missed while away would leave stale copies; revocations are reloaded.
   const trust = createTrustState({ log, onDistrust: () => sessions.clear() });
   const confirmations = createConfirmations({ instanceId, timeoutMs: confirmationTimeoutMs, log });
@@ -109,9 +127,7 @@ export function createRevocationView(options: RevocationViewOptions) {
     /** Caches a session read in `readInEpoch`, unless trust was lost since (it may predate a missed change). */
     remember(session: SessionRecord, readInEpoch = trust.epoch) {
       if (readInEpoch !== trust.epoch) return;
-      sessions.delete(session.id);
       sessions.set(session.id, { ...session });
-      if (sessions.size > sessionCacheSize) sessions.delete(sessions.keys().next().value!);
     },
     forget(id: string) {
       sessions.delete(id);
@@ -119,7 +135,7 @@ export function createRevocationView(options: RevocationViewOptions) {
     /** Drops what no token can need any more: revocations older than an access token's life, expired sessions. */
     forgetExpired(now: number) {
       for (const [id, revokedAt] of revoked) if (revokedAt + accessTokenTtlMs <= now) revoked.delete(id);
-      for (const [id, session] of sessions) if (session.expiresAt <= now) sessions.delete(id);
+      for (const [id, session] of sessions.entries()) if (session.expiresAt <= now) sessions.delete(id);
     },
     /** For tests and diagnostics. */
     get revokedCount() {

@@ -112,24 +112,24 @@ export function createSqliteSessionStore({ db }: { db: SqliteDatabase }) {
   } satisfies SessionStore;
 }
 
-export function createSqliteSpentLinkStore({ db }: { db: SqliteDatabase }) {
-  const insert = db.prepare('INSERT INTO spent_links (jti, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
-  const purge = db.prepare('DELETE FROM spent_links WHERE expires_at <= ?');
+/**
+ * Ids used once, as in PostgreSQL's createPostgresSeenOnceStore: the primary key makes a spend
+ * atomic, one insert that either lands or conflicts. `table` and its id column are fixed names,
+ * never input: an identifier cannot be a bound parameter.
+ */
+function createSqliteSeenOnceStore(db: SqliteDatabase, table: 'spent_links' | 'seen_proofs', idColumn: 'jti' | 'id') {
+  const insert = db.prepare(`INSERT INTO ${table} (${idColumn}, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING`);
+  const purge = db.prepare(`DELETE FROM ${table} WHERE expires_at <= ?`);
   return {
-    spend: (jti, expiresAt) => guard(() => insert.run(jti, expiresAt).changes === 1),
+    spend: (id, expiresAt) => guard(() => insert.run(id, expiresAt).changes === 1),
     purgeExpired: (now) => guard(() => void purge.run(now)),
   } satisfies SpentLinkStore;
 }
 
+export const createSqliteSpentLinkStore = ({ db }: { db: SqliteDatabase }): SpentLinkStore => createSqliteSeenOnceStore(db, 'spent_links', 'jti');
+
 /** DPoP proof ids (hashed with their key) seen within the proof window: one insert per proof, which is the whole check. */
-export function createSqliteSeenProofStore({ db }: { db: SqliteDatabase }) {
-  const insert = db.prepare('INSERT INTO seen_proofs (id, expires_at) VALUES (?, ?) ON CONFLICT DO NOTHING');
-  const purge = db.prepare('DELETE FROM seen_proofs WHERE expires_at <= ?');
-  return {
-    spend: (id, expiresAt) => guard(() => insert.run(id, expiresAt).changes === 1),
-    purgeExpired: (now) => guard(() => void purge.run(now)),
-  } satisfies SeenProofStore;
-}
+export const createSqliteSeenProofStore = ({ db }: { db: SqliteDatabase }): SeenProofStore => createSqliteSeenOnceStore(db, 'seen_proofs', 'id');
 
 export function createSqliteAttemptStore({ db }: { db: SqliteDatabase }) {
   type Window = { count: number; reset_at: number };
