@@ -1,17 +1,7 @@
 import type { Page } from '@playwright/test';
+import { ForeignRequestsResponse } from '@jwt-lab/shared';
 import { attackLab, expect } from './fixtures.js';
-
-/** One request the attacker's page made the browser send, as the app recorded it. */
-export interface ForeignRequest {
-  method: string;
-  path: string;
-  origin: string | null;
-  fetchSite: string | null;
-  contentType: string | null;
-  carried: { accessCookie: boolean; refreshCookie: boolean; authorization: boolean; csrfToken: boolean; credentialCookies: string[] };
-  status: number;
-  refusedBy: string | null;
-}
+import { readJson } from './read-json.js';
 
 /**
  * Presses Run cross-site request, and returns the attacker's page that opened (on another site)
@@ -29,6 +19,6 @@ export async function runCrossSiteRequest(page: Page) {
   await expect(lab.getByRole('status').filter({ hasText: 'forged requests' })).toContainText(/All \d+ forged requests were refused/);
   const response = await page.request.get(`/api/attack-lab/foreign-requests?run=${run}`);
   expect(response.status()).toBe(200);
-  const { requests } = (await response.json()) as { requests: ForeignRequest[] };
+  const { requests } = await readJson(response, ForeignRequestsResponse);
   return { attackerPage, attackerOrigin: url.origin, requests };
 }

@@ -1,5 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { test as base, expect, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { AttackLabInfo, LoginResponse, LootResponse, ReplayResponse, type Loot } from '@jwt-lab/shared';
+import { Type } from 'typebox';
+import { Value } from 'typebox/value';
+import { readJson } from './read-json.js';
 
 export { expect };
 
@@ -87,18 +91,12 @@ interface Fixtures {
   attacker: Attacker;
 }
 
-export interface Loot {
-  id: number;
-  from: string | null;
-  kind: string;
-  data: Record<string, unknown>;
-}
 
 /** The attack lab's attacker site, asked directly by the test rather than through the page. */
 export interface Attacker {
   origin: string;
   loot(): Promise<Loot[]>;
-  replay(lootId: number): Promise<{ attempts: Array<{ credential: string; status: number | null; answer: Record<string, unknown> }> }>;
+  replay(lootId: number): Promise<ReplayResponse>;
 }
 
 let accounts = 0;
@@ -157,7 +155,13 @@ export const test = base.extend<Fixtures & Options>({
       // page.request shares the browser context's cookies: memory and cookie modes' cookies land in the browser.
       const response = await page.request.post('/api/auth/login', { data: { ...who, mode: SERVER_MODE[storageMode] } });
       expect(response.status(), await response.text()).toBe(200);
-      const answer = (await response.json()) as { accessToken?: string; refreshToken?: string; csrfToken?: string; expiresIn: number };
+      const login = await readJson(response, LoginResponse);
+      const answer = {
+        accessToken: 'accessToken' in login ? login.accessToken : null,
+        refreshToken: 'refreshToken' in login ? login.refreshToken : null,
+        csrfToken: 'csrfToken' in login ? login.csrfToken : null,
+        expiresIn: login.expiresIn,
+      };
       // Any page of the app's origin gives access to its storage before the app itself starts (the same tab: its sessionStorage too).
       await page.goto('/api/health');
       await page.evaluate(
@@ -201,16 +205,17 @@ export const test = base.extend<Fixtures & Options>({
   attacker: async ({ request }, use) => {
     const info = await request.get('/api/attack-lab');
     expect(info.status()).toBe(200);
-    const { attackerPort } = (await info.json()) as { attackerPort: number };
+    const { attackerPort } = await readJson(info, AttackLabInfo);
+    if (attackerPort === null) throw new Error('the attack lab is on, but its attacker site does not listen');
     // The app is opened at localhost, so the attacker is the other loopback name: another site.
     const origin = `http://127.0.0.1:${attackerPort}`;
     await use({
       origin,
-      loot: async () => ((await (await request.get(`${origin}/loot`)).json()) as { loot: Loot[] }).loot,
+      loot: async () => (await readJson(await request.get(`${origin}/loot`), LootResponse)).loot,
       replay: async (lootId) => {
         const response = await request.post(`${origin}/replay`, { data: { lootId } });
         expect(response.status()).toBe(200);
-        return response.json();
+        return readJson(response, ReplayResponse);
       },
     });
   },
@@ -243,10 +248,12 @@ export function jwtPart(token: string, part: 0 | 1): Record<string, unknown> {
   return Object.fromEntries(Object.entries(value));
 }
 
+/** What of cookie mode's record in localStorage a test reads (the page keeps more beside it). */
+const CookieSessionRecord = Type.Object({ csrfToken: Type.String() });
+
 /** The CSRF token of cookie mode's record, as the page stored it (it is not a credential). */
 export async function readCookieSessionCsrfToken(page: Page): Promise<string> {
   const record: unknown = JSON.parse((await readStorage(page, STORAGE_KEYS.cookieSession)) ?? 'null');
-  const csrfToken = typeof record === 'object' && record !== null ? (record as { csrfToken?: unknown }).csrfToken : undefined;
-  if (typeof csrfToken !== 'string') throw new Error('no cookie-mode session record in localStorage');
-  return csrfToken;
+  if (!Value.Check(CookieSessionRecord, record)) throw new Error('no cookie-mode session record in localStorage');
+  return record.csrfToken;
 }

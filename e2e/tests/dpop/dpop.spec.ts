@@ -1,7 +1,11 @@
 import type { Page } from '@playwright/test';
+import { Type } from 'typebox';
+import { Value } from 'typebox/value';
 import { attackLab, expect, JWT, jwtPart, logInThroughTheForm, privateData, readStorage, sessionRegion, STORAGE_KEYS, test, tokenInspector } from '../../support/fixtures.js';
 
 const claimsOf = (token: string) => jwtPart(token, 1);
+/** The `cnf` claim of a DPoP-bound token (RFC 9449): the thumbprint of the key it is bound to. */
+const Confirmation = Type.Object({ jkt: Type.String() });
 const requestLog = (page: Page) => page.getByRole('region', { name: 'Request log' });
 
 /** What IndexedDB holds for the page's key, asked from inside the page, as any script there could. */
@@ -37,7 +41,8 @@ test('DPoP: the token is bound to the page key (cnf.jkt = its thumbprint), and e
   expect(accessToken).toMatch(JWT);
   const { cnf } = claimsOf(accessToken);
   expect(cnf).toEqual({ jkt: expect.stringMatching(/^[\w-]{43}$/) });
-  const { jkt } = cnf as { jkt: string };
+  if (!Value.Check(Confirmation, cnf)) throw new Error('the token has no cnf.jkt');
+  const { jkt } = cnf;
   await expect(tokenInspector(page)).toContainText(`The token's cnf.jkt: ${jkt}`);
   await expect(tokenInspector(page)).toContainText(`This page's key thumbprint: ${jkt}`);
 

@@ -1,10 +1,12 @@
+import { MemoryModeLogin } from '@jwt-lab/shared';
+import { readJson } from '../../support/read-json.js';
 import { expect, JWT, logInThroughTheForm, privateData, test, tokenInspector } from '../../support/fixtures.js';
 
 test('memory: no storage holds the access token, the refresh token is an HttpOnly cookie, and a reload gets a new token from the refresh route', async ({ page, account }) => {
   await page.goto('/');
   const login = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/auth/login');
   await logInThroughTheForm(page, 'memory', account);
-  const { accessToken } = (await (await login).json()) as { accessToken: string };
+  const { accessToken } = await readJson(await login, MemoryModeLogin);
   expect(accessToken).toMatch(JWT);
 
   const visible = await page.evaluate(() => ({ local: { ...localStorage }, session: { ...sessionStorage }, cookie: document.cookie }));

@@ -1,3 +1,5 @@
+import { LoginResponse } from '@jwt-lab/shared';
+import { readJson } from '../../support/read-json.js';
 import { expect, readCookieSessionCsrfToken, readStorage, sessionRegion, STORAGE_KEYS, test } from '../../support/fixtures.js';
 
 test('a refresh token used twice ends the session in the page, with a clear message', async ({ signedInPage: page, storageMode, playwright, baseURL, consoleErrors }) => {
@@ -30,8 +32,8 @@ test('a refresh token used twice ends the session in the page, with a clear mess
     await expect(sessionRegion(page).getByRole('button', { name: 'Log in' })).toBeVisible();
 
     // The thief's fresh tokens died with the session.
-    const thiefAnswer = (await stolen.json()) as { accessToken?: string };
-    const thiefRequest = thiefAnswer.accessToken
+    const thiefAnswer = await readJson(stolen, LoginResponse);
+    const thiefRequest = 'accessToken' in thiefAnswer
       ? await thief.get('/api/private', { headers: { authorization: `Bearer ${thiefAnswer.accessToken}` } })
       : await thief.get('/api/private');
     expect(thiefRequest.status()).toBe(401);

@@ -4,7 +4,9 @@ import path from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import { chromium, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
 import { chromiumExecutable } from '../../browser.js';
-import { expect, JWT, jwtPart, LIFETIME, MODE_RADIO, test, type Loot, type StorageMode } from '../../support/fixtures.js';
+import { ForeignRequestsResponse, LootResponse, type Loot } from '@jwt-lab/shared';
+import { expect, JWT, jwtPart, LIFETIME, MODE_RADIO, test, type StorageMode } from '../../support/fixtures.js';
+import { readJson } from '../../support/read-json.js';
 
 // One press of Run every experiment, and every cell held against what the browser and the
 // attacker's collector really saw: the collector's records, the app's record of forged requests,
@@ -80,12 +82,12 @@ const yes = (cell: { text: string }) => cell.text.startsWith('Yes');
 const recordNumbers = (cell: { text: string }) => [...cell.text.matchAll(/collector record #(\d+)/g)].map((match) => Number(match[1]));
 
 async function lootById(request: APIRequestContext, attackerOrigin: string): Promise<Map<number, Loot>> {
-  const { loot } = (await (await request.get(`${attackerOrigin}/loot`)).json()) as { loot: Loot[] };
+  const { loot } = await readJson(await request.get(`${attackerOrigin}/loot`), LootResponse);
   return new Map(loot.map((item) => [item.id, item]));
 }
 
 async function forgedAccepted(request: APIRequestContext, href: string): Promise<boolean> {
-  const { requests } = (await (await request.get(href)).json()) as { requests: Array<{ method: string; refusedBy: string | null; status: number }> };
+  const { requests } = await readJson(await request.get(href), ForeignRequestsResponse);
   expect(requests.length, `the attacker's page reached the app (${href})`).toBeGreaterThan(0);
   return requests.some((forged) => forged.method !== 'OPTIONS' && forged.refusedBy === null && forged.status < 400);
 }
@@ -110,7 +112,7 @@ async function checkEveryCell(rows: Row[], observed: Observed, request: APIReque
     expect(await (await request.get(`${attackerOrigin}/loot/${stolenRecord}`)).json(), `${row.header}: /loot/${stolenRecord}`).toEqual(stolen);
     const [rideRecord] = recordNumbers(row.cells['Script acts from the open page']);
     expect(row.cells['Script acts from the open page'].links, `${row.header}: link to record #${rideRecord}`).toEqual([`${attackerOrigin}/loot/${rideRecord}`]);
-    expect(yes(row.cells['Script acts from the open page']), `${row.header}: record #${rideRecord}`).toBe((loot.get(rideRecord!)!.data as { status: number }).status === 200);
+    expect(yes(row.cells['Script acts from the open page']), `${row.header}: record #${rideRecord}`).toBe(loot.get(rideRecord!)!.data.status === 200);
 
     const forgedLink = row.cells['Forged cross-site request works'].links.find((href) => href.startsWith('/api/attack-lab/foreign-requests'))!;
     expect(yes(row.cells['Forged cross-site request works']), `${row.header}: the app's record ${forgedLink}`).toBe(await forgedAccepted(request, forgedLink));
@@ -124,9 +126,7 @@ const rowStartingWith = (rows: Row[], header: string) => rows.find((row) => row.
 /** The app's record of a row's forged requests holds the attacker page's top-level GET navigation, as the browser sent it. */
 async function expectNavigationRecord(request: APIRequestContext, rows: Row[], header: string, expected: { status: number; credentialCookies: string[] }) {
   const href = rowStartingWith(rows, header).cells['Forged cross-site request works'].links.find((link) => link.startsWith('/api/attack-lab/foreign-requests'))!;
-  const { requests } = (await (await request.get(href)).json()) as {
-    requests: Array<{ method: string; path: string; fetchDest: string | null; fetchSite: string | null; status: number; carried: { credentialCookies: string[] } }>;
-  };
+  const { requests } = await readJson(await request.get(href), ForeignRequestsResponse);
   const navigations = requests.filter((forged) => forged.fetchDest === 'document');
   expect(navigations, `${header}: ${href}`).toEqual([
     expect.objectContaining({ method: 'GET', path: '/api/private', fetchSite: 'cross-site', status: expected.status, carried: expect.objectContaining({ credentialCookies: expected.credentialCookies }) }),
