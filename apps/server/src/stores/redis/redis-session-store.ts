@@ -1,4 +1,5 @@
-import { CREDENTIAL_MODES, type CredentialMode } from '@jwt-lab/shared';
+import { CredentialMode } from '@jwt-lab/shared';
+import { Value } from 'typebox/value';
 import type { Redis } from 'ioredis';
 import { StoreUnavailableError, type RotationResult, type SessionRecord } from '../types.js';
 import { redisCommand } from './redis-command.js';
@@ -33,7 +34,7 @@ function toSession(id: string, fields: Record<string, string>): SessionRecord | 
   return {
     id,
     userId: fields.userId,
-    mode: (CREDENTIAL_MODES as readonly string[]).includes(fields.mode ?? '') ? (fields.mode as CredentialMode) : 'header',
+    mode: Value.Check(CredentialMode, fields.mode) ? fields.mode : 'header',
     csrfToken: fields.csrfToken ?? '',
     refreshJti: fields.refreshJti ?? '',
     createdAt: Number(fields.createdAt),
