@@ -1,13 +1,25 @@
-import { LoginResponse } from '@jwt-lab/shared';
+import { ErrorResponse, LoginResponse } from '@jwt-lab/shared';
 import { readJson } from '../../support/read-json.js';
 import { expect, readCookieSessionCsrfToken, readStorage, sessionRegion, STORAGE_KEYS, test } from '../../support/fixtures.js';
 
-test('a refresh token used twice ends the session in the page, with a clear message', async ({ signedInPage: page, storageMode, playwright, baseURL, consoleErrors }) => {
-  test.skip(storageMode === 'dpop', "a thief cannot spend a DPoP-bound refresh token without the page's key: tests/dpop/ shows that refusal");
+test("a stolen refresh token: spent by a thief first, the page's next refresh ends the session with a clear message (DPoP: the thief cannot spend it)", async ({ signedInPage: page, storageMode, playwright, baseURL, consoleErrors }) => {
   consoleErrors.allowFailedRequest(401, '/api/auth/refresh'); // the page's refresh is refused on purpose
   // A thief holding a copy of the page's current refresh token spends it first, from its own client.
   const thief = await playwright.request.newContext({ baseURL });
   try {
+    if (storageMode === 'dpop') {
+      // Bound to the page's key, which cannot be exported: without a proof from it the copy is refused...
+      const stolen = await thief.post('/api/auth/refresh', { data: { refreshToken: await readStorage(page, STORAGE_KEYS.dpopRefreshToken) } });
+      expect(stolen.status(), 'the thief cannot refresh').toBe(401);
+      expect(await readJson(stolen, ErrorResponse)).toMatchObject({ error: 'invalid_token' });
+      expect(stolen.headers()['www-authenticate']).toMatch(/^DPoP error="invalid_token"/);
+      // ...and spends nothing: the page's own refresh, with its proof, still works.
+      const refreshed = page.waitForResponse((response) => new URL(response.url()).pathname === '/api/auth/refresh');
+      await sessionRegion(page).getByRole('button', { name: 'Refresh token' }).click();
+      expect((await refreshed).status(), "the page's own refresh").toBe(200);
+      await expect(sessionRegion(page).getByRole('button', { name: 'Log out', exact: true })).toBeVisible();
+      return;
+    }
     const cookie = async (name: string) => (await page.context().cookies()).find((candidate) => candidate.name === name)!.value;
     let stolen;
     if (storageMode === 'localStorage') {
