@@ -205,6 +205,18 @@ describe('defences off, on purpose (lab-only cookie sessions)', () => {
     expect((await lab.app.inject({ method: 'POST', url: '/api/auth/logout', headers: { ...sameOrigin(), cookie: both } })).statusCode).toBe(403);
   });
 
+  it("is described in the user's sessions like any login: the device its User-Agent names", async () => {
+    const firefox = 'Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0';
+    const { username, response } = await weakenedLogin(['no-csrf-token'], { ...sameOrigin(), 'user-agent': firefox });
+    expect(response.statusCode).toBe(200);
+    const ordinary = await lab.app.inject({ method: 'POST', url: '/api/auth/login', headers: sameOrigin(), payload: { username, password: PASSWORD, mode: 'header' } });
+    const listed = await lab.app.inject({ method: 'GET', url: '/api/auth/sessions', headers: { authorization: `Bearer ${ordinary.json<{ accessToken: string }>().accessToken}` } });
+    expect(listed.json<{ sessions: Array<{ mode: string; current: boolean; userAgent: string }> }>().sessions.map(({ mode, current, userAgent }) => [mode, current, userAgent])).toEqual([
+      ['header', true, 'lightMyRequest'], // inject's own User-Agent
+      ['cookie', false, 'Firefox on Linux'],
+    ]);
+  });
+
   it("leaves only when its opener asks: the cookie strategy's page then navigates to the app, every other page closes itself", async () => {
     const page = (query: string) => fetch(`${lab.attackerUrl}/csrf?target=${encodeURIComponent(lab.appUrl)}&run=leave&${query}`);
     expect(await (await page('strategy=cookie&leave=true')).text()).toContain('data-strategy="cookie" data-leave="true"');

@@ -49,7 +49,7 @@ export async function attackLabRoutes(app: App, { lab, sessions, weakenedSession
       if (weaken.includes('samesite-lax') && weaken.includes('samesite-none')) {
         throw new ApiError('invalid_request', 'Pick one SameSite value to relax to: samesite-lax or samesite-none.');
       }
-      const { issued, device } = await sessions.login(username, password, 'cookie', { ip: request.ip, deviceToken: deviceCookie.read(request, username) });
+      const { issued, device } = await sessions.login(username, password, 'cookie', deviceCookie.loginClient(request, username));
       deviceCookie.set(reply, username, device);
       weakenedSessions.weaken(issued.session.id, weaken);
       return { ...weakenedSessions.transport.deliver(reply, issued), weakened: [...weaken] };

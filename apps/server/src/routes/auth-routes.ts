@@ -33,13 +33,7 @@ export async function authRoutes(app: App, { sessions, transports, hooks, accoun
       const transport = transports.byMode(mode);
       // Before the password is hashed: a DPoP login without a valid proof costs us nothing.
       const binding = transport.bindLogin ? await transport.bindLogin(request) : undefined;
-      const { issued, device } = await sessions.login(
-        username,
-        password,
-        mode,
-        { ip: request.ip, userAgent: request.headers['user-agent'], deviceToken: deviceCookie.read(request, username) },
-        binding,
-      );
+      const { issued, device } = await sessions.login(username, password, mode, deviceCookie.loginClient(request, username), binding);
       deviceCookie.set(reply, username, device);
       return transport.deliver(reply, issued);
     },

@@ -18,7 +18,12 @@ export const deviceCookieName = (username: string) =>
  */
 export function createDeviceCookie({ cookieSecure, now }: { cookieSecure: boolean; now: () => number }) {
   return {
-    read: (request: FastifyRequest, username: string): string | undefined => request.cookies[deviceCookieName(username)],
+    /** Who is logging in, as the login limits and the sessions list see it (auth's LoginClient): with this browser's device token for the username, if it holds one. */
+    loginClient: (request: FastifyRequest, username: string) => ({
+      ip: request.ip,
+      userAgent: request.headers['user-agent'],
+      deviceToken: request.cookies[deviceCookieName(username)],
+    }),
     set(reply: FastifyReply, username: string, device: { token: string; exp: number }) {
       reply.setCookie(deviceCookieName(username), device.token, {
         httpOnly: true,
