@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { ErrorResponse } from '@jwt-lab/shared';
+import { ErrorResponse, firstMismatch } from '@jwt-lab/shared';
 import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 
@@ -57,8 +57,7 @@ export function errorCode(answer: HttpAnswer): string | undefined {
 /** The answer's body checked against the shared schema of that route: never cast. */
 export function parseBody<Schema extends TSchema>(schema: Schema, answer: HttpAnswer, what: string): Static<Schema> {
   if (Value.Check(schema, answer.body)) return answer.body;
-  const [first] = Value.Errors(schema, answer.body);
-  throw new Error(`${what}: the answer does not match its schema (${first ? `${first.instancePath || '/'} ${first.message}` : 'no body'})`);
+  throw new Error(`${what}: the answer does not match its schema (${firstMismatch(schema, answer.body, 'the body')})`);
 }
 
 /** Lets the bench exit: keep-alive sockets would otherwise hold the event loop open. */

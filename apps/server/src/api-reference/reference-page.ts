@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { OpenAPIV3_1 } from 'openapi-types';
+import { escapeHtml } from '../http/escape-html.js';
 
 type Document = OpenAPIV3_1.Document;
 type Operation = OpenAPIV3_1.OperationObject;
@@ -24,9 +25,6 @@ export interface ReferencePage {
   /** Stricter than the app's page policy: nothing but this page's own style. */
   contentSecurityPolicy: string;
 }
-
-const escapeHtml = (text: string) =>
-  text.replace(/[&<>"']/g, (character) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[character]!);
 
 /** `code` spans in descriptions (the only markup they use), everything else escaped. */
 const prose = (text: string | undefined) => escapeHtml(text ?? '').replace(/`([^`]+)`/g, '<code>$1</code>');

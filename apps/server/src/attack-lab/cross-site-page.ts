@@ -1,5 +1,6 @@
 import { ApiError } from '../errors/api-error.js';
 import type { App } from '../http/typed-app.js';
+import { escapeHtml } from '../http/escape-html.js';
 import { CrossSitePageQuery } from '@jwt-lab/shared';
 import type { IsAppPage } from './site-origins.js';
 
@@ -169,7 +170,3 @@ const forged = Promise.all((FORGERIES[strategy] ?? FORGERIES.classic).map((forge
 if (leave === 'true') forged.then(LAST_STEP[strategy] ?? closeThisWindow);
 else forged.then(() => say('Done. This page stays open so you can read it; close it when you like.'));
 `;
-
-function escapeHtml(text: string): string {
-  return text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`);
-}

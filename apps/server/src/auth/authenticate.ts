@@ -1,4 +1,3 @@
-import type { CredentialVia } from '@jwt-lab/shared';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
 import type { AccessCarrier } from '../transports/transport.js';
@@ -6,9 +5,7 @@ import type { Transports } from '../transports/transports.js';
 import type { Authenticated, SessionService } from './session-service.js';
 
 export interface RequestAuth extends Authenticated {
-  /** How the access token travelled to us. */
-  via: CredentialVia;
-  /** The carrier that brought it, which owns the rules of such requests (CSRF for cookies). */
+  /** The carrier that brought the access token (its `via` says how), which owns the rules of such requests (CSRF for cookies). */
   carrier: AccessCarrier;
 }
 
@@ -40,15 +37,13 @@ export function createAuthHooks({ sessions, transports }: { sessions: SessionSer
         if (holderCheck !== undefined) await holderCheck;
         // Spelled out, not `{ ...authenticated, via }`: on Node 20 a spread followed by a new key
         // takes V8's slow path, which cost more than the rest of this hook (docs/performance.md).
-        request.auth = { user, session, claims, via: carrier.via, carrier };
+        request.auth = { user, session, claims, carrier };
       } catch (error) {
         throw carrier.challenge === undefined ? error : carrier.challenge(error);
       }
     },
 
     verifyOwnRequest,
-    /** The name routes written before the DPoP and memory strategies use; the same hook. */
-    verifyCsrf: verifyOwnRequest,
   };
 }
 

@@ -10,12 +10,12 @@ export async function privateRoutes(app: App, { hooks }: RouteContext) {
     '/api/private',
     { preHandler: hooks.authenticate, schema: { summary: 'Data only a valid, unrevoked access token may read.', security: READS_WITH_ACCESS_TOKEN, response: { 200: PrivateResponse, ...errorResponses(...ACCESS_TOKEN_REFUSALS, 503) } } },
     async (request) => {
-      const { user, claims, via, carrier } = requireAuth(request);
+      const { user, claims, carrier } = requireAuth(request);
       return {
         message: `Hello, ${user.username}. This answer needed a valid access token, and yours came in ${carrier.description}.`,
         user,
         claims,
-        via,
+        via: carrier.via,
       };
     },
   );

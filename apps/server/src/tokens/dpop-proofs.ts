@@ -1,4 +1,5 @@
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes } from 'node:crypto';
+import { sameSecret } from './same-secret.js';
 import {
   calculateJwkThumbprint,
   decodeProtectedHeader,
@@ -122,7 +123,7 @@ export function createDpopProofVerifier({ seen, isOwnOrigin, now, nonces = null 
       if (typeof htu !== 'string' || !sameTarget(htu, expected.path, isOwnOrigin)) refuse(`The DPoP proof's htu must be this app's URL of ${expected.path} (without query or fragment).`);
       if (nowSeconds - iat > DPOP_PROOF_MAX_AGE_SECONDS) refuse(`The DPoP proof is too old: sign a fresh one for every request (at most ${DPOP_PROOF_MAX_AGE_SECONDS} s old).`);
       if (iat - nowSeconds > DPOP_PROOF_MAX_FUTURE_SECONDS) refuse('The DPoP proof was issued in the future: check the clock.');
-      if (expected.accessToken !== undefined && (typeof ath !== 'string' || !sameText(ath, accessTokenHash(expected.accessToken)))) {
+      if (expected.accessToken !== undefined && (typeof ath !== 'string' || !sameSecret(ath, accessTokenHash(expected.accessToken)))) {
         refuse('The DPoP proof is not for this access token (ath).');
       }
       if (nonces !== null) {
@@ -131,7 +132,7 @@ export function createDpopProofVerifier({ seen, isOwnOrigin, now, nonces = null 
       }
 
       const jkt = await calculateJwkThumbprint(jwk, 'sha256');
-      if (expected.boundTo !== undefined && !sameText(jkt, expected.boundTo)) refuse('The DPoP proof is signed by another key than the one these tokens are bound to.');
+      if (expected.boundTo !== undefined && !sameSecret(jkt, expected.boundTo)) refuse('The DPoP proof is signed by another key than the one these tokens are bound to.');
 
       // Last, so that a proof refused for anything else leaves nothing behind in the store.
       const remembered = await seen.spend(sha256(`${jkt}\u0000${jti}`), (iat + DPOP_PROOF_MAX_AGE_SECONDS + 1) * 1000);
@@ -162,12 +163,6 @@ function sameTarget(htu: string, path: string, isOwnOrigin: (origin: string) => 
   return requested.origin === claimed.origin && claimed.pathname === requested.pathname;
 }
 
-function sameText(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
-}
-
 /**
  * Stateless server nonces: an HMAC of the current time slot under a key of this process. A nonce
  * is current during its slot and the next, so a client asked for one has at least a slot to use it.
@@ -181,7 +176,7 @@ export function createDpopNonces({ now, slotSeconds = 300, key = randomBytes(32)
     current: () => nonceOf(slotAt()),
     isCurrent(nonce) {
       const slot = slotAt();
-      return [slot, slot - 1].some((candidate) => sameText(nonce, nonceOf(candidate)));
+      return [slot, slot - 1].some((candidate) => sameSecret(nonce, nonceOf(candidate)));
     },
   };
 }

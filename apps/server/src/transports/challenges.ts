@@ -9,6 +9,12 @@ export type DpopChallengeError = 'invalid_token' | 'invalid_dpop_proof' | 'use_d
 /** `WWW-Authenticate: DPoP error="…", algs="…"`: what went wrong, and which proof algorithms we take. */
 export const dpopChallenge = (error: DpopChallengeError) => `DPoP error="${error}", algs="${ALGS}"`;
 
+/** The holder check of every carrier but DPoP's: a key-bound token may not travel as a plain one. */
+export function refuseKeyBoundToken(_request: unknown, _accessToken: string, claims: { cnf?: unknown }): undefined {
+  if (claims.cnf !== undefined) throw keyBoundTokenRefused();
+  return undefined;
+}
+
 /** A key-bound token sent without its scheme: a copy of it is worth nothing without the key's proof. */
 export function keyBoundTokenRefused(): ApiError {
   return new ApiError('invalid_token', 'This token is bound to a key (DPoP): send it as "Authorization: DPoP <token>" with a proof signed by that key.', {

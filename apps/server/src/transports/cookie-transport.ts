@@ -2,7 +2,7 @@ import type { CookieModeLogin } from '@jwt-lab/shared';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
 import type { SessionRecord } from '../stores/types.js';
-import { keyBoundTokenRefused } from './challenges.js';
+import { refuseKeyBoundToken } from './challenges.js';
 import { createCredentialCookieReader } from './credential-cookie.js';
 import { assertCsrfHeader, assertSameOrigin } from './csrf.js';
 import type { AccessCarrier, CredentialTransport, SessionDetails } from './transport.js';
@@ -70,10 +70,7 @@ export function createCookieTransport({ cookieSecure, accessTokenTtl, now }: Coo
     description: 'an HttpOnly cookie',
     carries: (request) => Boolean(request.cookies[family.accessCookie]),
     read: (request) => readAccessCookie(request) ?? '',
-    verifyHolder(_request, _accessToken, claims) {
-      if (claims.cnf !== undefined) throw keyBoundTokenRefused();
-      return undefined;
-    },
+    verifyHolder: refuseKeyBoundToken,
     assertOwnRequest,
     sessionDetails: family.sessionDetails,
   } satisfies AccessCarrier;

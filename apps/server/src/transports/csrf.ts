@@ -1,7 +1,7 @@
-import { timingSafeEqual } from 'node:crypto';
 import { CSRF_HEADER } from '@jwt-lab/shared';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../errors/api-error.js';
+import { sameSecret } from '../tokens/same-secret.js';
 
 /**
  * A browser names the page that sent a request in `Origin`. Ours are the app's own origins
@@ -43,10 +43,4 @@ export function assertCsrfHeader(request: FastifyRequest, expected: string): voi
 export function assertCsrfToken(request: FastifyRequest, expected: string): void {
   assertSameOrigin(request);
   assertCsrfHeader(request, expected);
-}
-
-function sameSecret(a: string, b: string): boolean {
-  const left = Buffer.from(a);
-  const right = Buffer.from(b);
-  return left.length === right.length && timingSafeEqual(left, right);
 }

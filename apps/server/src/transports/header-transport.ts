@@ -1,6 +1,6 @@
 import type { HeaderModeLogin } from '@jwt-lab/shared';
 import { ApiError } from '../errors/api-error.js';
-import { keyBoundTokenRefused } from './challenges.js';
+import { refuseKeyBoundToken } from './challenges.js';
 import type { AccessCarrier, CredentialTransport } from './transport.js';
 
 // RFC 6750 b64token; the scheme name is case-insensitive (RFC 9110).
@@ -21,10 +21,7 @@ export function createBearerCarrier() {
       if (!match) throw new ApiError('invalid_token', 'Send the access token as "Authorization: Bearer <token>".');
       return match[1]!;
     },
-    verifyHolder(_request, _accessToken, claims) {
-      if (claims.cnf !== undefined) throw keyBoundTokenRefused();
-      return undefined;
-    },
+    verifyHolder: refuseKeyBoundToken,
     // A foreign page cannot make a browser add an Authorization header: there is nothing to forge.
     assertOwnRequest: () => {},
     sessionDetails: () => ({}),

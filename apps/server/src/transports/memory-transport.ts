@@ -2,7 +2,7 @@ import { MEMORY_CSRF_COOKIE, type MemoryModeLogin } from '@jwt-lab/shared';
 import type { CookieSerializeOptions } from '@fastify/cookie';
 import { REFRESH_COOKIE_PATH, type CookieTransportOptions } from './cookie-transport.js';
 import { createCredentialCookieReader } from './credential-cookie.js';
-import { assertCsrfHeader, assertSameOrigin } from './csrf.js';
+import { assertCsrfToken } from './csrf.js';
 import type { AccessCarrier, CredentialTransport } from './transport.js';
 
 /** Memory mode's own refresh cookie: a name apart from cookie mode's, so the two never overwrite each other in one browser. */
@@ -28,10 +28,7 @@ export function createMemoryTransport({ cookieSecure, accessTokenTtl, now }: Coo
     mode: 'memory',
     access: bearer,
     readRefreshToken: (request) => readRefreshCookie(request) || undefined,
-    assertOwnRefresh(request, session) {
-      assertSameOrigin(request);
-      assertCsrfHeader(request, session.csrfToken);
-    },
+    assertOwnRefresh: (request, session) => assertCsrfToken(request, session.csrfToken),
     deliver(reply, issued): MemoryModeLogin {
       const maxAge = Math.max(0, Math.floor((issued.refreshExpiresAt - now()) / 1000));
       reply.setCookie(MEMORY_REFRESH_COOKIE, issued.refreshToken, { ...refreshCookie, maxAge });
