@@ -14,6 +14,13 @@ export interface RevocationNotice {
   notice: string;
 }
 
+/** What a revoking write did: what to return, which sessions it revoked, how many instances received the news. */
+export interface RevokingWrite<T> {
+  value: T;
+  revokedIds: readonly string[];
+  receivers: number;
+}
+
 /**
  * The confirmation protocol: a revoking instance names its notice before publishing, every
  * instance that receives the revocation applies it and confirms, and the revoking call returns
@@ -68,23 +75,18 @@ export function createConfirmations({ instanceId, timeoutMs, log }: { instanceId
 
     /**
      * Runs a store write that may revoke sessions and publish that: names the notice, runs it, and,
-     * when it revoked anything, waits for the receivers' confirmations. `read` says, from the
-     * engine's reply, what to return, which sessions were revoked and how many instances received it.
+     * when it revoked anything, waits for the receivers' confirmations.
      */
-    async confirmRevocation<Reply, T>(
-      run: (notice: RevocationNotice) => Promise<Reply>,
-      read: (reply: Reply) => { value: T; revokedIds: readonly string[]; receivers: number },
-      noteRevoked: (ids: readonly string[]) => void,
-    ): Promise<T> {
+    async confirmRevocation<T>(run: (notice: RevocationNotice) => Promise<RevokingWrite<T>>, noteRevoked: (ids: readonly string[]) => void): Promise<T> {
       const notice = open();
-      let reply: Reply;
+      let write: RevokingWrite<T>;
       try {
-        reply = await run(notice);
+        write = await run(notice);
       } catch (error) {
         close(notice.notice);
         throw error;
       }
-      const { value, revokedIds, receivers } = read(reply);
+      const { value, revokedIds, receivers } = write;
       // Refused here at once, whatever the others say.
       noteRevoked(revokedIds);
       if (revokedIds.length > 0) await awaitConfirmations(notice.notice, receivers);

@@ -1,5 +1,5 @@
 import type { RotationResult, SessionRecord, SessionStore } from '../types.js';
-import type { RevocationNotice } from './confirmations.js';
+import type { RevocationNotice, RevokingWrite } from './confirmations.js';
 import type { RevocationView } from './revocation-view.js';
 
 // The session store of every engine whose instances share sessions through a revocation view
@@ -7,12 +7,6 @@ import type { RevocationView } from './revocation-view.js';
 // confirmed by every instance, and nothing answered while the view is not trusted. Only the
 // queries differ per engine (SharedSessionQueries).
 
-/** What a revoking write did: what to return, which sessions it revoked, how many instances received the news. */
-export interface RevokingWrite<T> {
-  value: T;
-  revokedIds: readonly string[];
-  receivers: number;
-}
 
 /**
  * One engine's queries, each a single round trip (or transaction) that knows nothing of memory or
@@ -51,7 +45,7 @@ export function createRememberedSessionStore<Stopped extends void | Promise<void
 
   /** A write that may revoke: returns once every instance that received the news has applied it (confirmations.ts). */
   function revoking<T>(write: (notice: RevocationNotice) => Promise<RevokingWrite<T>>, now: number): Promise<T> {
-    return view.confirmations.confirmRevocation(write, (done) => done, (ids) => view.noteRevoked(ids, now));
+    return view.confirmations.confirmRevocation(write, (ids) => view.noteRevoked(ids, now));
   }
 
   const sessions = {
