@@ -74,12 +74,15 @@ export interface CredentialAttacher {
   observe?(response: Response): boolean;
 }
 
+/** A request that carries no credential, and lets no cookie ride along ('omit'). */
+export const NO_ATTACHMENT = { headers: {}, credentials: 'omit', carrier: 'none', csrfSent: false } as const satisfies CredentialAttachment;
+
 /**
  * For calls that must carry no credential whatever the mode: a single-use link is the credential
  * of its own call, and no cookie should ride along with it.
  */
 export const NO_CREDENTIAL: CredentialAttacher = {
-  attach: () => ({ headers: {}, credentials: 'omit', carrier: 'none', csrfSent: false }),
+  attach: () => NO_ATTACHMENT,
 };
 
 /** One request as the request log shows it. */

@@ -72,6 +72,3 @@ export interface PageStrategy extends LoginAttacher {
   /** DPoP: the RFC 7638 thumbprint of the page's key, which bound tokens name in `cnf.jkt`. */
   keyThumbprint?(): Promise<string | null>;
 }
-
-/** For strategies whose requests carry nothing: register, login without a proof. */
-export const NOTHING_ATTACHED = { headers: {}, credentials: 'omit', carrier: 'none', csrfSent: false } as const;
