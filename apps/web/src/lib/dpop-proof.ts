@@ -15,6 +15,13 @@ export function generateDpopKeyPair(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(DPOP_KEY_ALGORITHM, false, ['sign', 'verify']);
 }
 
+/** Whether a value read back from IndexedDB (structured clone) is a key pair. */
+export function isKeyPair(value: unknown): value is CryptoKeyPair {
+  if (typeof value !== 'object' || value === null) return false;
+  const { privateKey, publicKey } = value as Record<string, unknown>;
+  return privateKey instanceof CryptoKey && publicKey instanceof CryptoKey;
+}
+
 export interface PublicEcJwk {
   kty: 'EC';
   crv: 'P-256';
