@@ -45,10 +45,10 @@ export type Carrier = 'authorization-header' | 'dpop' | 'cookie' | 'body' | 'non
  * possession and must accept cookies), `read` (GET with the access token), `change` (a
  * state-changing call with the access token), `refresh` (the refresh token).
  */
-export type CredentialUse = 'none' | 'login' | 'read' | 'change' | 'refresh';
+type CredentialUse = 'none' | 'login' | 'read' | 'change' | 'refresh';
 
 /** The request a credential is attached to: a DPoP proof names its method and absolute URL. */
-export interface RequestTarget {
+interface RequestTarget {
   method: string;
   url: string;
 }
@@ -98,7 +98,7 @@ export interface Exchange {
   source?: string;
 }
 
-export interface ApiClientOptions {
+interface ApiClientOptions {
   fetch?: typeof fetch;
   onExchange?: (exchange: Exchange) => void;
   now?: () => number;

@@ -18,7 +18,7 @@ export interface StorageLoot {
   indexedDB: FoundKey[];
 }
 
-export interface FoundKey {
+interface FoundKey {
   where: string;
   algorithm: string;
   extractable: boolean;

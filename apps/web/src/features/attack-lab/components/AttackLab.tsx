@@ -6,7 +6,7 @@ import type { ApiClient } from '../../../lib/api-client';
 // and none of it is needed to log in, so the initial download stays within its budget.
 const LabExperiments = lazy(() => import('./LabExperiments'));
 
-export interface AttackLabProps {
+interface AttackLabProps {
   /** The server mode of the page's strategy: which forged requests the attacker's page tries. */
   mode: CredentialMode;
   signedIn: boolean;

@@ -5,7 +5,7 @@ import { createLabRequests } from '../api/lab-requests';
 import { CrossSiteSection } from './CrossSiteSection';
 import { XssSection } from './XssSection';
 
-export interface LabExperimentsProps {
+interface LabExperimentsProps {
   mode: CredentialMode;
   api: ApiClient;
   /** Makes the page send its next API request, as it would anyway (the payload catches it). */

@@ -13,8 +13,8 @@ export interface DpopKeyStore {
   remove(): Promise<void>;
 }
 
-export const DPOP_DATABASE = 'jwtlab-dpop';
-export const DPOP_OBJECT_STORE = 'keys';
+const DPOP_DATABASE = 'jwtlab-dpop';
+const DPOP_OBJECT_STORE = 'keys';
 const CURRENT = 'current';
 
 export function createIndexedDbKeyStore(factory?: IDBFactory): DpopKeyStore {

@@ -7,7 +7,7 @@ import type { PageStrategy } from './strategy';
 
 export const DPOP_STORAGE_KEYS = { accessToken: 'jwtlab.dpop.accessToken', refreshToken: 'jwtlab.dpop.refreshToken' } as const;
 
-export interface DpopStrategyOptions {
+interface DpopStrategyOptions {
   storage: Storage;
   keys?: DpopKeyStore;
   now?: () => number;

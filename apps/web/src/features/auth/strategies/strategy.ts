@@ -18,7 +18,7 @@ export function isStrategyId(value: unknown): value is StrategyId {
 }
 
 /** What a login or refresh may answer, whatever the mode. */
-export type LoginAnswer = HeaderModeLogin | CookieModeLogin | MemoryModeLogin | DpopModeLogin;
+type LoginAnswer = HeaderModeLogin | CookieModeLogin | MemoryModeLogin | DpopModeLogin;
 
 /** What the page holds between requests. */
 export interface StoredCredential {
