@@ -16,7 +16,7 @@ export const Username = Type.String({
 export const Password = Type.String({ minLength: 8, maxLength: 256 });
 
 /** A deliberately plain address check: one @, no spaces, a dot in the domain. The link proves the rest. */
-export const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
+const EMAIL_PATTERN = '^[^\\s@]+@[^\\s@]+\\.[^\\s@]+$';
 export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: EMAIL_PATTERN, description: 'an email address' });
 
 /**
@@ -25,7 +25,6 @@ export const Email = Type.String({ minLength: 3, maxLength: 254, pattern: EMAIL_
  * cookies + CSRF token), `memory` (access token in the body, refresh token in an HttpOnly cookie),
  * `dpop` (both tokens bound to a key the page holds, RFC 9449).
  */
-export const CREDENTIAL_MODES = ['header', 'cookie', 'memory', 'dpop'] as const;
 export const CredentialMode = Type.Enum(['header', 'cookie', 'memory', 'dpop']);
 export type CredentialMode = Static<typeof CredentialMode>;
 
@@ -185,7 +184,7 @@ export type LinkRequest = Static<typeof LinkRequest>;
 export const LinkRequestAccepted = Type.Object({ message: Type.String() });
 export type LinkRequestAccepted = Static<typeof LinkRequestAccepted>;
 
-export const LinkToken = Type.String({ minLength: 1, maxLength: 4096 });
+const LinkToken = Type.String({ minLength: 1, maxLength: 4096 });
 
 export const VerifyEmailRequest = Type.Object({ token: LinkToken }, { additionalProperties: false });
 export type VerifyEmailRequest = Static<typeof VerifyEmailRequest>;

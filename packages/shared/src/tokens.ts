@@ -16,7 +16,6 @@ export type JwtAlgorithm = (typeof JWT_ALGORITHMS)[number];
 /** DPoP proofs (RFC 9449): their `typ`, and the algorithms the server accepts for them (asymmetric only). */
 export const DPOP_PROOF_TYPE = 'dpop+jwt';
 export const DPOP_ALGORITHMS = ['ES256', 'ES384', 'EdDSA'] as const;
-export type DpopAlgorithm = (typeof DPOP_ALGORITHMS)[number];
 
 /** RFC 7800 confirmation: the RFC 7638 SHA-256 thumbprint of the key a DPoP-bound token belongs to. */
 export const TokenConfirmation = Type.Object({ jkt: Type.String() });

@@ -45,10 +45,10 @@ export type Carrier = 'authorization-header' | 'dpop' | 'cookie' | 'body' | 'non
  * possession and must accept cookies), `read` (GET with the access token), `change` (a
  * state-changing call with the access token), `refresh` (the refresh token).
  */
-export type CredentialUse = 'none' | 'login' | 'read' | 'change' | 'refresh';
+type CredentialUse = 'none' | 'login' | 'read' | 'change' | 'refresh';
 
 /** The request a credential is attached to: a DPoP proof names its method and absolute URL. */
-export interface RequestTarget {
+interface RequestTarget {
   method: string;
   url: string;
 }
@@ -74,12 +74,15 @@ export interface CredentialAttacher {
   observe?(response: Response): boolean;
 }
 
+/** A request that carries no credential, and lets no cookie ride along ('omit'). */
+export const NO_ATTACHMENT = { headers: {}, credentials: 'omit', carrier: 'none', csrfSent: false } as const satisfies CredentialAttachment;
+
 /**
  * For calls that must carry no credential whatever the mode: a single-use link is the credential
  * of its own call, and no cookie should ride along with it.
  */
 export const NO_CREDENTIAL: CredentialAttacher = {
-  attach: () => ({ headers: {}, credentials: 'omit', carrier: 'none', csrfSent: false }),
+  attach: () => NO_ATTACHMENT,
 };
 
 /** One request as the request log shows it. */
@@ -95,7 +98,7 @@ export interface Exchange {
   source?: string;
 }
 
-export interface ApiClientOptions {
+interface ApiClientOptions {
   fetch?: typeof fetch;
   onExchange?: (exchange: Exchange) => void;
   now?: () => number;

@@ -5,7 +5,7 @@
  * WebCrypto's ECDSA signature is already the r || s form that JWS wants.
  */
 
-export const DPOP_KEY_ALGORITHM: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
+const DPOP_KEY_ALGORITHM: EcKeyGenParams = { name: 'ECDSA', namedCurve: 'P-256' };
 const SIGNING: EcdsaParams = { name: 'ECDSA', hash: 'SHA-256' };
 /** DPOP_PROOF_TYPE of @jwt-lab/shared, spelled out (a test pins the two together). */
 export const DPOP_PROOF_TYPE = 'dpop+jwt';
@@ -13,6 +13,13 @@ export const DPOP_PROOF_TYPE = 'dpop+jwt';
 /** A new key pair whose private half can never leave the browser (`extractable: false`). */
 export function generateDpopKeyPair(): Promise<CryptoKeyPair> {
   return crypto.subtle.generateKey(DPOP_KEY_ALGORITHM, false, ['sign', 'verify']);
+}
+
+/** Whether a value read back from IndexedDB (structured clone) is a key pair. */
+export function isKeyPair(value: unknown): value is CryptoKeyPair {
+  if (typeof value !== 'object' || value === null) return false;
+  const { privateKey, publicKey } = value as Record<string, unknown>;
+  return privateKey instanceof CryptoKey && publicKey instanceof CryptoKey;
 }
 
 export interface PublicEcJwk {
@@ -35,7 +42,7 @@ export async function thumbprintOf(jwk: PublicEcJwk): Promise<string> {
   return base64url(await crypto.subtle.digest('SHA-256', new TextEncoder().encode(canonical)));
 }
 
-export interface ProofClaims {
+interface ProofClaims {
   htm: string;
   htu: string;
   /** The access token the proof goes with (its `ath`), when the request presents one. */

@@ -1,5 +1,5 @@
 /** A compact JWS split and decoded for display. Nothing here verifies the signature: only the server can. */
-export interface DecodedJwt {
+interface DecodedJwt {
   /** header.payload.signature, still base64url-encoded */
   parts: [string, string, string];
   header: Record<string, unknown>;

@@ -28,7 +28,7 @@ import { Value } from 'typebox/value';
  * of the initial bundle costs the page nothing. Value only: typebox/compile builds functions with
  * `new Function`, which the page's Content Security Policy forbids.
  */
-export const RESPONSE_SCHEMAS = {
+const RESPONSE_SCHEMAS = {
   register: RegisterResponse,
   headerLogin: HeaderModeLogin,
   cookieLogin: CookieModeLogin,

@@ -1,5 +1,5 @@
 /** "4 min 12 s", "1 h 3 min", "12 s": precise enough to watch a token run out. */
-export function formatDuration(milliseconds: number): string {
+function formatDuration(milliseconds: number): string {
   const seconds = Math.floor(Math.abs(milliseconds) / 1000);
   const hours = Math.floor(seconds / 3600);
   const minutes = Math.floor((seconds % 3600) / 60);

@@ -26,7 +26,7 @@ interface Link {
   expired: boolean;
 }
 
-export interface FakeOutboxMessage {
+interface FakeOutboxMessage {
   id: string;
   to: string;
   subject: string;
@@ -49,7 +49,7 @@ interface Session {
   createdAt: number;
 }
 
-export interface RecordedRequest {
+interface RecordedRequest {
   method: string;
   path: string;
   headers: Headers;

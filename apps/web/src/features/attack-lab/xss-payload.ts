@@ -1,4 +1,4 @@
-import { signDpopProof } from '../../lib/dpop-proof';
+import { isKeyPair, signDpopProof } from '../../lib/dpop-proof';
 
 /**
  * THE ATTACKER'S SCRIPT. Everything here is what a stored XSS would run in this page. It is the
@@ -18,7 +18,7 @@ export interface StorageLoot {
   indexedDB: FoundKey[];
 }
 
-export interface FoundKey {
+interface FoundKey {
   where: string;
   algorithm: string;
   extractable: boolean;
@@ -99,12 +99,6 @@ function requestOf<T>(request: IDBRequest): Promise<T> {
   });
 }
 
-function isKeyPair(value: unknown): value is CryptoKeyPair {
-  if (typeof value !== 'object' || value === null) return false;
-  const { privateKey, publicKey } = value as Record<string, unknown>;
-  return privateKey instanceof CryptoKey && publicKey instanceof CryptoKey;
-}
-
 /** The credential headers of one request the page sent while fetch was wrapped. */
 export interface CaughtRequest {
   request: string;
@@ -160,11 +154,11 @@ export function findTokens(data: unknown, path: string[] = []): FoundToken[] {
   return Object.entries(data).flatMap(([key, value]) => findTokens(value, [...path, key]));
 }
 
-export function describePath([first = '', ...rest]: string[]): string {
+function describePath([first = '', ...rest]: string[]): string {
   return first + rest.map((key) => `[${JSON.stringify(key)}]`).join('');
 }
 
-export function headerType(token: string): string | null {
+function headerType(token: string): string | null {
   try {
     const encoded = token.split('.')[0]!.replace(/-/g, '+').replace(/_/g, '/');
     const header: unknown = JSON.parse(atob(encoded));

@@ -4,13 +4,13 @@
  * shows. Words are typed in here; the proof is the run, which the link leads to.
  */
 
-export interface Claim {
+interface Claim {
   text: string;
   /** The side-by-side column that shows it, or null when another part of the page does. */
   experiment: string | null;
 }
 
-export interface Topic {
+interface Topic {
   topic: string;
   /** Where the page shows it when no side-by-side column does. */
   elsewhere?: { href: string; label: string };

@@ -2,7 +2,7 @@ import type { SessionListResponse, SessionSummary } from '@jwt-lab/shared';
 import type { ApiClient, ApiError, ApiResult } from '../../lib/api-client';
 
 /** What the Sessions region needs of the page: the user's sessions through the API, and the page's own session. */
-export interface SessionsAccess {
+interface SessionsAccess {
   /** `GET /api/auth/sessions` with this page's credential. */
   list(): Promise<ApiResult<SessionListResponse>>;
   /** `DELETE /api/auth/sessions/:id` with this page's credential (and CSRF token in cookie mode). */
@@ -13,7 +13,7 @@ export interface SessionsAccess {
   sessionEnded(reason: string): void;
 }
 
-export interface SessionsNotice {
+interface SessionsNotice {
   tone: 'info' | 'error';
   text: string;
   code?: string;
@@ -35,7 +35,7 @@ export const deviceOf = (session: SessionSummary) => session.userAgent || 'an un
  * The user's sessions as an external store: listed when the page signs in, each other one
  * revocable, all others at once. Plain TypeScript so that React only renders it.
  */
-export function createSessionsList(access: SessionsAccess) {
+function createSessionsList(access: SessionsAccess) {
   const listeners = new Set<() => void>();
   let state = EMPTY;
 
@@ -127,7 +127,7 @@ export type SessionsList = ReturnType<typeof createSessionsList>;
 type CredentialCarrier = Parameters<ApiClient['sessions']>[0];
 
 /** What the list needs of the page's own session. */
-export interface PageSession {
+interface PageSession {
   /** The strategy this page is logged in with: its credential lists and revokes. */
   strategy(): CredentialCarrier;
   logOut(): Promise<void>;

@@ -1,13 +1,12 @@
 import type { CredentialMode } from '@jwt-lab/shared';
 import { lazy, Suspense } from 'react';
 import type { ApiClient } from '../../../lib/api-client';
-import type { LabRequests } from '../api/lab-requests';
 
 // The experiments load as their own chunk, right after the page: they are most of the lab's code
 // and none of it is needed to log in, so the initial download stays within its budget.
 const LabExperiments = lazy(() => import('./LabExperiments'));
 
-export interface AttackLabProps {
+interface AttackLabProps {
   /** The server mode of the page's strategy: which forged requests the attacker's page tries. */
   mode: CredentialMode;
   signedIn: boolean;
@@ -15,13 +14,11 @@ export interface AttackLabProps {
   api: ApiClient;
   /** Makes the page send its next API request, as it would anyway (the payload catches it). */
   nudge: () => Promise<unknown>;
-  /** Tests pass lab requests over a fake fetch. */
-  lab?: LabRequests;
   /** Opens the attacker's page; window.open by default. */
   openPage?: (url: string) => void;
 }
 
-export function AttackLab({ mode, signedIn, api, nudge, lab, openPage = openWithoutOpener }: AttackLabProps) {
+export function AttackLab({ mode, signedIn, api, nudge, openPage = openWithoutOpener }: AttackLabProps) {
   return (
     <section className="panel wide attack-lab" id="attack-lab" aria-labelledby="attack-lab-title">
       <h2 id="attack-lab-title">Attack lab</h2>
@@ -32,7 +29,7 @@ export function AttackLab({ mode, signedIn, api, nudge, lab, openPage = openWith
       </p>
       {!signedIn && <p className="hint">Log in first to see what each attack gets from a live session.</p>}
       <Suspense fallback={<p className="hint">Loading the experiments…</p>}>
-        <LabExperiments mode={mode} api={api} nudge={nudge} lab={lab} openPage={openPage} />
+        <LabExperiments mode={mode} api={api} nudge={nudge} openPage={openPage} />
       </Suspense>
     </section>
   );

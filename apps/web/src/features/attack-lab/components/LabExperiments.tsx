@@ -1,23 +1,21 @@
 import type { CredentialMode } from '@jwt-lab/shared';
 import { useState } from 'react';
 import type { ApiClient } from '../../../lib/api-client';
-import { createLabRequests, type LabRequests } from '../api/lab-requests';
+import { createLabRequests } from '../api/lab-requests';
 import { CrossSiteSection } from './CrossSiteSection';
 import { XssSection } from './XssSection';
 
-export interface LabExperimentsProps {
+interface LabExperimentsProps {
   mode: CredentialMode;
   api: ApiClient;
   /** Makes the page send its next API request, as it would anyway (the payload catches it). */
   nudge: () => Promise<unknown>;
   openPage: (url: string) => void;
-  /** Tests pass lab requests over a fake fetch. */
-  lab?: LabRequests | undefined;
 }
 
 /** The two attacks, one under the other. Default export: React.lazy loads it. */
-export default function LabExperiments({ mode, api, nudge, openPage, lab: given }: LabExperimentsProps) {
-  const [lab] = useState(() => given ?? createLabRequests(api));
+export default function LabExperiments({ mode, api, nudge, openPage }: LabExperimentsProps) {
+  const [lab] = useState(() => createLabRequests(api));
   return (
     <div className="lab-grid">
       <XssSection lab={lab} nudge={nudge} />

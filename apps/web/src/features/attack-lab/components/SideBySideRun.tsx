@@ -10,7 +10,7 @@ type Run =
   | { state: 'running' | 'done'; results: RowResult[]; current: string | null }
   | { state: 'failed'; message: string; results: RowResult[] };
 
-export const cellId = (rowId: string, experiment: string) => `side-by-side-${rowId}-${experiment}`;
+const cellId = (rowId: string, experiment: string) => `side-by-side-${rowId}-${experiment}`;
 
 /** The run and its two tables. Default export: React.lazy loads it. */
 export default function SideBySideRun({ rows, api, record, beforeRun }: SideBySideProps) {

@@ -170,7 +170,7 @@ const REPLAY_HOW: Record<ReplayAttempt['credential'], string> = {
   none: 'with no credential at all: nothing usable was stolen',
 };
 
-export function ReplayReport({ replay }: { replay: LabResult<Replay> }) {
+function ReplayReport({ replay }: { replay: LabResult<Replay> }) {
   if (!replay.ok) return <p role="alert">{replay.message}</p>;
   const { target, attempts } = replay.value;
   return (

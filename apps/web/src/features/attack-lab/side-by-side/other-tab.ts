@@ -9,13 +9,13 @@ import { checkAfterLogout, restoreAsAFreshPage } from './restore';
  * the lab's tab reached it.
  */
 
-export type TabRequest = { type: 'probe' | 'check'; rowId: string; seq: number } | { type: 'close' };
-export type TabAnswer =
+type TabRequest = { type: 'probe' | 'check'; rowId: string; seq: number } | { type: 'close' };
+type TabAnswer =
   | { type: 'ready' }
   | { type: 'answer'; seq: number; yes: boolean; seen: string; exchanges: Exchange[] };
 
 export { OTHER_TAB_PARAM } from './tab-address';
-export const channelName = (runId: string) => `jwtlab-side-by-side-${runId}`;
+const channelName = (runId: string) => `jwtlab-side-by-side-${runId}`;
 
 /** Runs in the new tab (main.tsx starts it instead of the app when the address asks for it). */
 export function serveAsOtherTab(runId: string, rows: readonly LabRow[]) {

@@ -2,7 +2,7 @@ import type { ApiClient } from '../../../lib/api-client';
 import type { LabStrategy } from './rows';
 
 /** What a page that starts fresh (after a reload, or in a new tab) finds of a strategy's session. */
-export interface RestoreOutcome {
+interface RestoreOutcome {
   /** Signed in, as the server confirmed. */
   signedIn: boolean;
   seen: string;

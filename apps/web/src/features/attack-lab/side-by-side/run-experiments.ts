@@ -5,9 +5,9 @@ import { distinctTokens } from '../xss-demo';
 import { actFromThePage, catchNextRequest, readEverythingAScriptCan, refreshAsThePage } from '../xss-payload';
 import type { OtherTab } from './other-tab';
 import { restoreAsAFreshPage } from './restore';
-import type { Cell, Evidence, ExperimentId, LabCredentials, LabRow, RowResult } from './rows';
+import type { Cell, Evidence, LabCredentials, LabRow, RowResult } from './rows';
 
-export interface RunOptions {
+interface RunOptions {
   rows: readonly LabRow[];
   lab: LabRequests;
   /** The page's own client: registering the run's user is this page's call like any other. */
@@ -210,4 +210,3 @@ async function readForgedRequests(lab: LabRequests, run: string, sameSiteNone: b
   };
 }
 
-export type { ExperimentId };

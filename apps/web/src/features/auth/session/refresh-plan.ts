@@ -1,7 +1,7 @@
 /** Refresh this long before expiry at most (a quarter of the remaining time when tokens are short-lived). */
 const MAX_REFRESH_LEAD_MS = 30_000;
 /** A token this close to expiry is refreshed before it is used, rather than sent to die in transit. */
-export const USE_MARGIN_MS = 2_000;
+const USE_MARGIN_MS = 2_000;
 /** After a failed refresh (the server restarting?), try again this soon rather than let the token run out. */
 export const RETRY_AFTER_FAILURE_MS = 10_000;
 

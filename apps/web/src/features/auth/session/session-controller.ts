@@ -15,7 +15,7 @@ import { isTabMessage, type TabMessage, type TabSync } from './tab-sync';
 
 export type { Notice } from './notices';
 
-export type SessionPhase = 'restoring' | 'signed-out' | 'signed-in';
+type SessionPhase = 'restoring' | 'signed-out' | 'signed-in';
 
 export interface PrivateDataAttempt {
   at: number;
@@ -35,7 +35,7 @@ export interface SessionState {
   nextRefreshAt: number | null;
 }
 
-export interface SessionControllerOptions {
+interface SessionControllerOptions {
   api: ApiClient;
   strategies: Strategies;
   preferredStrategy: { read(): StrategyId; save(id: StrategyId): void };

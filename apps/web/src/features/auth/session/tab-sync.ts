@@ -7,7 +7,7 @@ export type TabMessage =
   | { type: 'signed-out'; strategy: StrategyId };
 
 /** Runs `task` while holding the named lock, in this tab and every other one (Web Locks semantics). */
-export type RunExclusive = <T>(name: string, task: () => Promise<T>) => Promise<T>;
+type RunExclusive = <T>(name: string, task: () => Promise<T>) => Promise<T>;
 
 /** The slice of BroadcastChannel the page uses, so tests can pass a fake one. */
 export interface TabChannel {

@@ -1,3 +1,5 @@
+import { isKeyPair } from '../../../lib/dpop-proof';
+
 /**
  * Where the DPoP strategy keeps its key pair: IndexedDB, which stores a CryptoKey as the browser's
  * own object (structured clone), so a key created with `extractable: false` stays unreadable
@@ -11,8 +13,8 @@ export interface DpopKeyStore {
   remove(): Promise<void>;
 }
 
-export const DPOP_DATABASE = 'jwtlab-dpop';
-export const DPOP_OBJECT_STORE = 'keys';
+const DPOP_DATABASE = 'jwtlab-dpop';
+const DPOP_OBJECT_STORE = 'keys';
 const CURRENT = 'current';
 
 export function createIndexedDbKeyStore(factory?: IDBFactory): DpopKeyStore {
@@ -54,10 +56,4 @@ export function createIndexedDbKeyStore(factory?: IDBFactory): DpopKeyStore {
     save: async (pair) => void (await inStore('readwrite', (store) => store.put(pair, CURRENT))),
     remove: async () => void (await inStore('readwrite', (store) => store.delete(CURRENT))),
   };
-}
-
-function isKeyPair(value: unknown): value is CryptoKeyPair {
-  if (typeof value !== 'object' || value === null) return false;
-  const { privateKey, publicKey } = value as Record<string, unknown>;
-  return privateKey instanceof CryptoKey && publicKey instanceof CryptoKey;
 }

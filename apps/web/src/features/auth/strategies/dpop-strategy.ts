@@ -1,4 +1,4 @@
-import type { CredentialAttachment } from '../../../lib/api-client';
+import { NO_ATTACHMENT, type CredentialAttachment } from '../../../lib/api-client';
 import { createIndexedDbKeyStore, type DpopKeyStore } from './dpop-key-store';
 import { generateDpopKeyPair, publicJwkOf, signDpopProof, thumbprintOf } from '../../../lib/dpop-proof';
 import { DPOP_HEADER, DPOP_NONCE_HEADER } from './wire-names';
@@ -7,7 +7,7 @@ import type { PageStrategy } from './strategy';
 
 export const DPOP_STORAGE_KEYS = { accessToken: 'jwtlab.dpop.accessToken', refreshToken: 'jwtlab.dpop.refreshToken' } as const;
 
-export interface DpopStrategyOptions {
+interface DpopStrategyOptions {
   storage: Storage;
   keys?: DpopKeyStore;
   now?: () => number;
@@ -73,17 +73,16 @@ export function createDpopStrategy({ storage, keys = createIndexedDbKeyStore(), 
       return keyPair ? thumbprintOf(await publicJwkOf(keyPair.publicKey)) : null;
     },
     async attach(use, { method, url }) {
-      const none: CredentialAttachment = { headers: {}, credentials: 'omit', carrier: 'none', csrfSent: false };
-      if (use === 'none') return none;
+      if (use === 'none') return NO_ATTACHMENT;
       // The login's proof is what binds the new tokens to this key.
-      if (use === 'login') return withProof(none, method, url);
+      if (use === 'login') return withProof(NO_ATTACHMENT, method, url);
       if (use === 'refresh') {
         const refreshToken = tokens.refreshToken();
-        return refreshToken ? withProof({ ...none, body: { refreshToken }, carrier: 'body' }, method, url) : none;
+        return refreshToken ? withProof({ ...NO_ATTACHMENT, body: { refreshToken }, carrier: 'body' }, method, url) : NO_ATTACHMENT;
       }
       const accessToken = tokens.accessToken();
-      if (!accessToken) return none;
-      return withProof({ ...none, headers: { authorization: `DPoP ${accessToken}` }, carrier: 'dpop' }, method, url, accessToken);
+      if (!accessToken) return NO_ATTACHMENT;
+      return withProof({ ...NO_ATTACHMENT, headers: { authorization: `DPoP ${accessToken}` }, carrier: 'dpop' }, method, url, accessToken);
     },
     observe(response) {
       const offered = response.headers.get(DPOP_NONCE_HEADER);

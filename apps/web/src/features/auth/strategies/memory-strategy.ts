@@ -4,7 +4,7 @@ import { CSRF_HEADER, MEMORY_CSRF_COOKIE } from './wire-names';
 import type { PageStrategy, StoredCredential } from './strategy';
 
 /** Reads one cookie that page scripts may see (memory mode's CSRF cookie) from `document.cookie`. */
-export function readVisibleCookie(cookies: string, name: string): string | null {
+function readVisibleCookie(cookies: string, name: string): string | null {
   for (const pair of cookies.split(';')) {
     const [key, ...value] = pair.trim().split('=');
     if (key === name) return decodeURIComponent(value.join('='));

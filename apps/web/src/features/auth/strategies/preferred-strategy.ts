@@ -5,9 +5,9 @@ export const PREFERRED_STRATEGY_KEY = 'jwtlab.mode';
 /** The strategy picked last time, so that a reload keeps the choice even when logged out. */
 export function readPreferredStrategy(storage: Storage = localStorage): StrategyId {
   const saved = storage.getItem(PREFERRED_STRATEGY_KEY);
-  if (isStrategyId(saved)) return saved;
-  // What the page saved before it had five strategies.
-  return saved === 'cookie' ? 'cookie' : 'localStorage';
+  // Anything else, such as the 'header' an older page saved before it had five strategies, is
+  // read as localStorage ('cookie' kept its name and is a strategy id as it is).
+  return isStrategyId(saved) ? saved : 'localStorage';
 }
 
 export function savePreferredStrategy(id: StrategyId, storage: Storage = localStorage): void {

@@ -2,7 +2,7 @@ import { readExpiry } from '../../../lib/jwt';
 import type { StoredCredential } from './strategy';
 
 /** The two Storage keys a token pair is kept under. */
-export interface TokenPairKeys {
+interface TokenPairKeys {
   readonly accessToken: string;
   readonly refreshToken: string;
 }

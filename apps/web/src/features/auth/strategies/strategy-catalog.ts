@@ -7,7 +7,7 @@ import { createWebStorageStrategy } from './web-storage-strategy';
 
 export type Strategies = Record<StrategyId, PageStrategy>;
 
-export interface BrowserStores {
+interface BrowserStores {
   local: Storage;
   session: Storage;
   readCookies: () => string;

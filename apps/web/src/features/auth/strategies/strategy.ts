@@ -18,7 +18,7 @@ export function isStrategyId(value: unknown): value is StrategyId {
 }
 
 /** What a login or refresh may answer, whatever the mode. */
-export type LoginAnswer = HeaderModeLogin | CookieModeLogin | MemoryModeLogin | DpopModeLogin;
+type LoginAnswer = HeaderModeLogin | CookieModeLogin | MemoryModeLogin | DpopModeLogin;
 
 /** What the page holds between requests. */
 export interface StoredCredential {
@@ -72,6 +72,3 @@ export interface PageStrategy extends LoginAttacher {
   /** DPoP: the RFC 7638 thumbprint of the page's key, which bound tokens name in `cnf.jkt`. */
   keyThumbprint?(): Promise<string | null>;
 }
-
-/** For strategies whose requests carry nothing: register, login without a proof. */
-export const NOTHING_ATTACHED = { headers: {}, credentials: 'omit', carrier: 'none', csrfSent: false } as const;

@@ -1,5 +1,6 @@
 import { createStoredTokenPair } from './stored-token-pair';
-import { NOTHING_ATTACHED, type PageStrategy, type StrategyDescription } from './strategy';
+import { NO_ATTACHMENT } from '../../../lib/api-client';
+import type { PageStrategy, StrategyDescription } from './strategy';
 
 /** Where both Web Storage strategies keep the tokens (in their own storage area). */
 export const WEB_STORAGE_KEYS = { accessToken: 'jwtlab.accessToken', refreshToken: 'jwtlab.refreshToken' } as const;
@@ -45,13 +46,13 @@ export function createWebStorageStrategy(id: 'localStorage' | 'sessionStorage', 
     },
     attach(use) {
       // 'omit': a cookie left over from another mode must not ride along and blur the comparison.
-      if (use === 'none' || use === 'login') return NOTHING_ATTACHED;
+      if (use === 'none' || use === 'login') return NO_ATTACHMENT;
       if (use === 'refresh') {
         const refreshToken = tokens.refreshToken();
-        return refreshToken ? { ...NOTHING_ATTACHED, body: { refreshToken }, carrier: 'body' } : NOTHING_ATTACHED;
+        return refreshToken ? { ...NO_ATTACHMENT, body: { refreshToken }, carrier: 'body' } : NO_ATTACHMENT;
       }
       const accessToken = tokens.accessToken();
-      return accessToken ? { ...NOTHING_ATTACHED, headers: { authorization: `Bearer ${accessToken}` }, carrier: 'authorization-header' } : NOTHING_ATTACHED;
+      return accessToken ? { ...NO_ATTACHMENT, headers: { authorization: `Bearer ${accessToken}` }, carrier: 'authorization-header' } : NO_ATTACHMENT;
     },
   };
 }

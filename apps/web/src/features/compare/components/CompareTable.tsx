@@ -4,8 +4,6 @@ import type { ComparedStrategy } from '../compared-strategy';
 // The claims are words only, read after the page is usable: they load as their own small chunk.
 const CompareRows = lazy(() => import('./CompareRows'));
 
-export type { ComparedStrategy } from '../compared-strategy';
-
 /** The comparison in plain words, one column per strategy; each claim links to the experiment that shows it. */
 export function CompareTable({ strategies }: { strategies: readonly ComparedStrategy[] }) {
   return (

@@ -5,13 +5,13 @@ import { useNow } from '../../../lib/use-now';
 import { CLAIM_NOTES, HEADER_NOTES, TIME_CLAIMS } from '../claim-notes';
 
 /** What the inspector shows of the page's credential (the strategy's StoredCredential). */
-export interface InspectedCredential {
+interface InspectedCredential {
   expiresAt: number;
   /** Null when page scripts cannot read the token (an HttpOnly cookie). */
   accessToken: string | null;
 }
 
-export interface TokenInspectorProps {
+interface TokenInspectorProps {
   credential: InspectedCredential | null;
   /** Where the strategy keeps the access token, in its own words. */
   tokenHome: string;

@@ -11,7 +11,7 @@ const CARRIER_LABEL: Record<Carrier, string> = {
   none: 'none',
 };
 
-export const requestLogEntryId = (id: number) => `request-log-entry-${id}`;
+const requestLogEntryId = (id: number) => `request-log-entry-${id}`;
 
 export function RequestLogPanel({ entries, onClear }: { entries: readonly LoggedExchange[]; onClear: () => void }) {
   return (
