@@ -11,8 +11,7 @@ import tseslint from 'typescript-eslint';
 
 /** The page's storage-strategy module: the only code that touches web storage or credential headers. */
 export const CREDENTIAL_STRATEGY_MODULES = [
-  'apps/web/src/lib/credential-strategy.ts',
-  // Where the strategies are moving (one module per strategy).
+  // One module per strategy.
   'apps/web/src/features/auth/strategies/**',
 ];
 

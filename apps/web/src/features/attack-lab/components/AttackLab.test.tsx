@@ -5,6 +5,7 @@ import type { Static, TSchema } from 'typebox';
 import { Value } from 'typebox/value';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createApiClient, type Exchange } from '../../../lib/api-client';
+import { requestPath } from '../../../test/fake-api';
 import { AttackLab } from './AttackLab';
 
 // The lab against a fake app and a fake attacker's site behind one fake fetch: what the payload
@@ -23,7 +24,6 @@ interface Sent {
 }
 
 /** Where a call went: the page passes a path or a full URL, as a string, a URL or a Request. */
-const addressOf = (input: RequestInfo | URL) => (typeof input === 'string' ? input : input instanceof URL ? input.href : input.url);
 
 /**
  * A JSON body read as the app and the attacker's site read it: parsed with the shared schema, so a
@@ -53,7 +53,7 @@ function fakeNetwork({ labOn = true, privateStatus = 200, foreignRequests = [] }
   const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
   const refuse = (url: string, problem: string) => json(400, { error: 'invalid_request', message: `${url} ${problem}` });
   const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = addressOf(input);
+    const url = requestPath(input);
     sent.push({ url, init });
     if (url === '/api/attack-lab') return labOn ? json(200, { attackerPort: 4000 }) : json(404, { error: 'not_found', message: 'Nothing here.' });
     if (url.startsWith('/api/attack-lab/foreign-requests')) return json(200, { requests: foreignRequests });

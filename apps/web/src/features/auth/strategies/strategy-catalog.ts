@@ -27,7 +27,7 @@ export function createStrategies(stores: BrowserStores = browserStores()): Strat
 }
 
 export function browserStores(): BrowserStores {
-  return { local: localStorage, session: sessionStorage, readCookies: () => document.cookie };
+  return { local: localStorage, session: sessionStorage, readCookies: readScriptVisibleCookies };
 }
 
 /** A lab session's record sits apart from the ordinary cookie session's, as its cookies do (attack lab, defences off). */
